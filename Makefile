@@ -1,0 +1,58 @@
+# The two commands: `make demo` and `make test`. Each installs what it needs first, on a fresh
+# Debian 12 machine with python3, make and git: Debian packages (apt-get when run as root; otherwise
+# the exact apt-get line is printed and make stops), a .venv, and the project in it.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Kivy's bundled SDL2 loads these at run time (offscreen EGL, llvmpipe, X11 extras), plus a CJK font
+# and the multitouch provider; see docs/decisions.md.
+RUNTIME_DEBS := libgl1 libegl1 libgl1-mesa-dri libgles2 libglib2.0-0 libxext6 libxrender1 libxcursor1 \
+	libxi6 libxrandr2 libxss1 libxfixes3 libgbm1 libdrm2 libmtdev1 libsm6 libice6 fonts-wqy-microhei
+# Tests also use a virtual X server, PostgreSQL (the central service's fleet database) and Chromium
+# (the staff console, driven headless).
+TEST_DEBS := $(RUNTIME_DEBS) xvfb postgresql chromium
+
+# Environment for running Kivy without a display (offscreen EGL); unset SDL_VIDEODRIVER for a screen.
+HEADLESS_ENV := KIVY_NO_ARGS=1 KIVY_CLIPBOARD=sdl2 KIVY_WINDOW=sdl2 SDL_VIDEODRIVER=offscreen
+
+.PHONY: demo test lint bench venv debs-runtime debs-test clean help
+
+help:
+	@echo "make demo   - central service, device simulators and the kiosk (offscreen without a display)"
+	@echo "make test   - the whole test suite (UI tests offscreen)"
+	@echo "make lint   - ruff"
+	@echo "make bench  - benchmark scripts under bench/"
+
+debs-runtime:
+	@$(PYTHON) tools/ensure_debs.py $(RUNTIME_DEBS)
+
+debs-test:
+	@$(PYTHON) tools/ensure_debs.py $(TEST_DEBS)
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(PYTHON) tools/ensure_debs.py --venv-only
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[central,test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: debs-runtime $(STAMP)
+	@if [ -z "$$DISPLAY" ]; then export $(HEADLESS_ENV); fi; $(PY) demo/run.py
+
+test: debs-test $(STAMP)
+	@$(PY) tools/run_tests.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: debs-runtime $(STAMP)
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) $$script; done
+
+clean:
+	rm -rf var/demo var/test .pytest_cache .hypothesis

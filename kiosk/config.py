@@ -1,0 +1,358 @@
+"""Kiosk configuration: the only module that reads config files.
+
+``config/kiosk.ini`` holds the defaults; overlays (``config/simulated.ini``, the site's own file)
+are layered on top, later files winning key by key. Every section is a frozen dataclass below and
+every value is checked against the field's type: an unknown section or key, or a value that does
+not parse, raises :class:`ConfigError` naming the file, section, key and what was expected, so the
+kiosk refuses to start rather than guess.
+"""
+
+from __future__ import annotations
+
+import configparser
+import dataclasses
+import os
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, NewType, get_args, get_origin
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = REPO_ROOT / "config" / "kiosk.ini"
+SIMULATED_FILE = REPO_ROOT / "config" / "simulated.ini"
+ENV_VAR = "KIOSK_CONFIG"
+
+PortUrl = NewType("PortUrl", str)
+"""A pyserial port: a device path or a URL (sim://, socket://, spy://, rfc2217://, loop://)."""
+
+_PORT_SCHEMES = ("sim", "socket", "spy", "rfc2217", "loop", "alt", "hwgrep", "lp")
+
+
+class ConfigError(ValueError):
+    """A configuration value that the kiosk cannot use. The message says where and what is expected."""
+
+
+@dataclass(frozen=True)
+class KioskSection:
+    id: str = "KIOSK001"
+    hall_name_zh: str = ""
+    hall_name_en: str = ""
+    data_dir: Path = Path("var/kiosk")
+    languages: tuple[str, ...] = ("zh_CN", "en")
+    default_language: str = "zh_CN"
+    elder_age: int = 60
+
+    def validate(self) -> dict[str, str]:
+        problems = {}
+        if not re.fullmatch(r"[A-Z0-9]{1,8}", self.id):
+            problems["id"] = "1 to 8 characters A-Z or 0-9 (it is printed and sent to the payment terminal)"
+        if self.default_language not in self.languages:
+            problems["default_language"] = f"one of the configured languages {list(self.languages)}"
+        return problems
+
+
+@dataclass(frozen=True)
+class CentralSection:
+    url: str = "http://127.0.0.1:8700"
+    secret_file: Path = Path("var/kiosk/central.secret")
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    connect_timeout: float = 3.05
+    read_timeout: float = 20.0
+    heartbeat_interval: float = 60.0
+
+    def validate(self) -> dict[str, str]:
+        if not re.match(r"https?://[^/\s]+", self.url):
+            return {"url": "an http:// or https:// URL"}
+        return {}
+
+
+@dataclass(frozen=True)
+class OutboxSection:
+    key_file: Path = Path("var/kiosk/outbox.key")
+    retry_initial: float = 1.0
+    retry_max: float = 300.0
+
+
+@dataclass(frozen=True)
+class IdCardSection:
+    port: PortUrl = PortUrl("/dev/kiosk-idcard")
+    baudrate: int = 115200
+    poll_interval: float = 0.5
+    command_timeout: float = 1.0
+    read_timeout: float = 3.0
+
+
+@dataclass(frozen=True)
+class MrzSection:
+    port: PortUrl = PortUrl("/dev/kiosk-mrz")
+    baudrate: int = 9600
+    line_ending: Literal["CR", "LF", "CRLF"] = "CRLF"
+
+
+@dataclass(frozen=True)
+class PaymentSection:
+    port: PortUrl = PortUrl("/dev/kiosk-payment")
+    baudrate: int = 9600
+    adapter: Literal["kiosk-ecr-v1"] = "kiosk-ecr-v1"
+    ack_timeout: float = 2.0
+    response_timeout: float = 120.0
+    operator_id: str = "00000001"
+
+
+@dataclass(frozen=True)
+class PrinterSection:
+    port: PortUrl = PortUrl("/dev/kiosk-printer")
+    baudrate: int = 115200
+    paper_width_dots: Literal[384, 576] = 576
+
+
+@dataclass(frozen=True)
+class ScannerSection:
+    port: PortUrl = PortUrl("/dev/kiosk-scanner")
+    baudrate: int = 9600
+    suffix: Literal["CR", "LF", "CRLF"] = "CR"
+    prefix: str = ""
+    repeat_window: float = 2.0
+
+
+@dataclass(frozen=True)
+class CameraSection:
+    source: str = "0"
+    width: int = 640
+    height: int = 480
+    fps: int = 30
+
+
+@dataclass(frozen=True)
+class DevicesSection:
+    idcard: IdCardSection = field(default_factory=IdCardSection)
+    mrz: MrzSection = field(default_factory=MrzSection)
+    payment: PaymentSection = field(default_factory=PaymentSection)
+    printer: PrinterSection = field(default_factory=PrinterSection)
+    scanner: ScannerSection = field(default_factory=ScannerSection)
+    camera: CameraSection = field(default_factory=CameraSection)
+
+
+@dataclass(frozen=True)
+class PhotoSection:
+    width: int = 354
+    height: int = 472
+    jpeg_min_kb: int = 20
+    jpeg_max_kb: int = 80
+    compliant_frames: int = 8
+
+    def validate(self) -> dict[str, str]:
+        problems = {}
+        if not 354 <= self.width <= 480:
+            problems["width"] = "354 to 480 pixels (exit-entry photo rules)"
+        if not 472 <= self.height <= 640:
+            problems["height"] = "472 to 640 pixels (exit-entry photo rules)"
+        if self.jpeg_min_kb >= self.jpeg_max_kb:
+            problems["jpeg_min_kb"] = "less than jpeg_max_kb"
+        return problems
+
+
+@dataclass(frozen=True)
+class UiSection:
+    fullscreen: bool = True
+    font: Path | None = None
+    elder_mode: bool = False
+
+
+@dataclass(frozen=True)
+class MaintenanceSection:
+    pin_hash: str = ""
+    max_attempts: int = 5
+    lockout_seconds: float = 300.0
+
+    def validate(self) -> dict[str, str]:
+        if not re.fullmatch(r"pbkdf2_sha256\$\d+\$[0-9a-f]+\$[0-9a-f]{64}", self.pin_hash):
+            return {"pin_hash": "pbkdf2_sha256$<iterations>$<salt hex>$<64 hex digits>"}
+        return {}
+
+
+@dataclass(frozen=True)
+class LoggingSection:
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    kiosk: KioskSection = field(default_factory=KioskSection)
+    central: CentralSection = field(default_factory=CentralSection)
+    outbox: OutboxSection = field(default_factory=OutboxSection)
+    devices: DevicesSection = field(default_factory=DevicesSection)
+    photo: PhotoSection = field(default_factory=PhotoSection)
+    ui: UiSection = field(default_factory=UiSection)
+    maintenance: MaintenanceSection = field(default_factory=MaintenanceSection)
+    logging: LoggingSection = field(default_factory=LoggingSection)
+    sources: tuple[Path, ...] = ()
+
+    def resolve(self, path: Path) -> Path:
+        """Relative paths in config are relative to the repository (the working tree of the kiosk)."""
+        return path if path.is_absolute() else REPO_ROOT / path
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+
+def config_files(explicit: list[str | os.PathLike[str]] | None = None, *, simulated: bool = False,
+                 environ: typing.Mapping[str, str] | None = None) -> list[Path]:
+    """The files to layer, in order: defaults, the simulated overlay if asked, then the site files
+    (``explicit`` if given, else the ``KIOSK_CONFIG`` environment variable, ':'-separated)."""
+    environ = os.environ if environ is None else environ
+    files = [DEFAULTS_FILE]
+    if simulated:
+        files.append(SIMULATED_FILE)
+    if explicit:
+        files.extend(Path(p) for p in explicit)
+    elif environ.get(ENV_VAR):
+        files.extend(Path(p) for p in environ[ENV_VAR].split(":") if p)
+    return files
+
+
+def load_config(files: list[Path] | None = None) -> KioskConfig:
+    """Read and check ``files`` (default: :func:`config_files`), later files overriding earlier ones."""
+    files = config_files() if files is None else files
+    # section -> key -> (value, file it came from)
+    merged: dict[str, dict[str, tuple[str, Path]]] = {}
+    for path in files:
+        parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",))
+        parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
+        try:
+            with open(path, encoding="utf-8") as fh:
+                parser.read_file(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: configuration file not found") from None
+        except configparser.Error as exc:
+            raise ConfigError(f"{path}: not a valid INI file: {exc}") from None
+        for section in parser.sections():
+            for key, value in parser.items(section):
+                merged.setdefault(section, {})[key] = (value, path)
+    return _build(KioskConfig, "", merged, tuple(files))
+
+
+def _section_fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    return {f.name: f for f in dataclasses.fields(cls)}
+
+
+def _build(cls: type, prefix: str, merged: dict[str, dict[str, tuple[str, Path]]],
+           sources: tuple[Path, ...]) -> Any:
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for name in _section_fields(cls):
+        section = f"{prefix}{name}"
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint) and _is_container(hint):
+            kwargs[name] = _build(hint, f"{section}.", merged, sources)
+        elif dataclasses.is_dataclass(hint):
+            kwargs[name] = _build_section(hint, section, merged.get(section, {}))
+    if not prefix:
+        unknown = sorted(set(merged) - set(_leaf_sections(cls, "")))
+        if unknown:
+            section = unknown[0]
+            path = next(iter(merged[section].values()))[1]
+            raise ConfigError(f"{path}: unknown section [{section}]")
+        kwargs["sources"] = sources
+    return cls(**kwargs)
+
+
+def _leaf_sections(cls: type, prefix: str) -> list[str]:
+    """Every INI section name the dataclass tree defines (``kiosk``, ``devices.printer``, ...)."""
+    hints = typing.get_type_hints(cls)
+    names = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if dataclasses.is_dataclass(hint):
+            if _is_container(hint):
+                names.extend(_leaf_sections(hint, f"{prefix}{f.name}."))
+            else:
+                names.append(f"{prefix}{f.name}")
+    return names
+
+
+def _is_container(cls: type) -> bool:
+    """A dataclass whose fields are all dataclasses groups sections (``[devices.printer]``)."""
+    hints = typing.get_type_hints(cls)
+    return all(dataclasses.is_dataclass(hints[f.name]) for f in dataclasses.fields(cls))
+
+
+def _build_section(cls: type, section: str, values: dict[str, tuple[str, Path]]) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = _section_fields(cls)
+    kwargs = {}
+    for key, (raw, path) in values.items():
+        if key not in fields:
+            raise ConfigError(f"{path}: [{section}] unknown key {key!r}; known keys: {', '.join(fields)}")
+        try:
+            kwargs[key] = _convert(raw.strip(), hints[key])
+        except ValueError as exc:
+            raise ConfigError(f"{path}: [{section}] {key} = {raw!r}: expected {exc}") from None
+    try:
+        obj = cls(**kwargs)
+    except TypeError as exc:  # pragma: no cover - dataclass definitions are ours
+        raise ConfigError(f"[{section}]: {exc}") from None
+    validate = getattr(obj, "validate", None)
+    if validate is not None:
+        for key, expected in validate().items():
+            path = values[key][1] if key in values else DEFAULTS_FILE
+            raise ConfigError(f"{path}: [{section}] {key} = {getattr(obj, key)!r}: expected {expected}")
+    return obj
+
+
+def _convert(raw: str, hint: Any) -> Any:
+    """Parse ``raw`` as ``hint``; raise ValueError whose text says what was expected."""
+    origin = get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in get_args(hint) if a is not type(None)]
+        if raw == "":
+            return None
+        return _convert(raw, args[0])
+    if origin is Literal:
+        choices = get_args(hint)
+        for choice in choices:
+            if raw == str(choice):
+                return choice
+        raise ValueError(f"one of {', '.join(str(c) for c in choices)}")
+    if origin is tuple:
+        items = tuple(item.strip() for item in raw.split(",") if item.strip())
+        if not items:
+            raise ValueError("a comma-separated list with at least one item")
+        return items
+    if hint is PortUrl:
+        scheme = raw.split("://", 1)[0] if "://" in raw else ""
+        if not (raw.startswith("/") or scheme in _PORT_SCHEMES):
+            raise ValueError(f"a device path (/dev/...) or a URL with scheme {', '.join(_PORT_SCHEMES)}")
+        return PortUrl(raw)
+    if hint is bool:
+        lowered = raw.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("true or false")
+    if hint is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError("a whole number") from None
+    if hint is float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("a number") from None
+        if value < 0:
+            raise ValueError("a number of zero or more")
+        return value
+    if hint is Path:
+        if not raw:
+            raise ValueError("a file or folder path")
+        return Path(raw)
+    if hint is str:
+        return raw
+    raise ValueError(f"a value of type {hint}")  # pragma: no cover - a field type we do not support

@@ -1,0 +1,188 @@
+"""The link layer end to end: echo device over sim://, a real pty, spy:// and socket://, including a
+vanished port and its recovery, garbage on the wire, and the codec contract."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+import drivers.sim
+from drivers.echo.driver import EchoDevice
+from drivers.echo.protocol import Echo, Echoed, EchoProtocol
+from drivers.echo.simulator import EchoSimulator
+from drivers.errors import DeviceTimeout, DeviceUnavailable, RemoteProtocolError
+from drivers.link import Link, LinkDown, LinkUp
+from drivers.sim.pty import PtyServer
+
+
+@pytest.fixture
+def pty_echo(tmp_path: Path):
+    sim = EchoSimulator()
+    server = PtyServer(sim, link=tmp_path / "echo")
+    yield sim, server, str(tmp_path / "echo")
+    server.close()
+    sim.close()
+
+
+def test_echo_over_sim_url() -> None:
+    device = EchoDevice("sim://echo/a").open()
+    try:
+        assert device.echo(b"hello") == b"hello"
+        assert device.echo("出入境".encode()) == "出入境".encode()
+    finally:
+        device.close()
+    assert bytes(drivers.sim.instance("sim://echo/a").received).count(b"hello") == 1
+
+
+def test_echo_over_pty(pty_echo) -> None:
+    _, server, path = pty_echo
+    assert server.path.startswith("/dev/pts/")
+    device = EchoDevice(path).open()
+    try:
+        assert device.echo(b"\x00\x02\x03binary\xff") == b"\x00\x02\x03binary\xff"
+        assert device.echo(b"x" * 3000) == b"x" * 3000  # larger than one pty buffer read
+    finally:
+        device.close()
+
+
+def test_echo_over_spy_url_on_a_pty(pty_echo) -> None:
+    _, server, _ = pty_echo
+    device = EchoDevice(f"spy://{server.path}?file=/dev/null").open()
+    try:
+        assert device.echo(b"spied") == b"spied"
+    finally:
+        device.close()
+
+
+def test_echo_over_socket_url() -> None:
+    """A TCP-to-serial bridge (socket://) is just another URL."""
+    sim = EchoSimulator()
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def bridge() -> None:
+        conn, _ = listener.accept()
+        sim.connect(conn.sendall)
+        with conn:
+            while data := conn.recv(4096):
+                sim.receive(data)
+
+    thread = threading.Thread(target=bridge, daemon=True)
+    thread.start()
+    device = EchoDevice(f"socket://127.0.0.1:{port}").open()
+    try:
+        assert device.echo(b"over tcp") == b"over tcp"
+    finally:
+        device.close()
+        listener.close()
+        sim.close()
+
+
+@pytest.mark.parametrize("transport", ["sim", "pty"])
+def test_vanished_port_is_reported_and_recovered(transport: str, pty_echo, recorder) -> None:
+    if transport == "sim":
+        sim, url = drivers.sim.instance("sim://echo/unplug"), "sim://echo/unplug"
+    else:
+        sim, _, url = pty_echo
+    link = Link(url, EchoProtocol(), recorder, name="echo")
+    link.start(wait=3)
+    recorder.wait_for(LinkUp)
+    link.send(Echo(b"before"))
+    assert recorder.wait_for(Echoed).payload == b"before"
+
+    sim.unplug()
+    down = recorder.wait_for(LinkDown)
+    assert down.url == url and down.reason
+    assert not link.connected
+    with pytest.raises(DeviceUnavailable):
+        link.send(Echo(b"while unplugged"))
+
+    sim.replug()
+    recorder.wait_for(LinkUp)
+    link.send(Echo(b"after"))
+    assert recorder.wait_for(Echoed).payload == b"after"
+    assert link.opened == 2
+    link.close()
+
+
+def test_port_missing_at_start_is_retried_until_it_appears(tmp_path: Path, recorder) -> None:
+    path = tmp_path / "late"
+    link = Link(str(path), EchoProtocol(), recorder, name="late", reconnect_max=0.1)
+    link.start()
+    assert "late" in recorder.wait_for(LinkDown).reason  # names the missing path
+    sim = EchoSimulator()
+    with PtyServer(sim, link=path):
+        recorder.wait_for(LinkUp)
+        link.send(Echo(b"hi"))
+        assert recorder.wait_for(Echoed).payload == b"hi"
+        link.close()
+    sim.close()
+
+
+def test_start_with_wait_raises_when_the_port_never_opens(tmp_path: Path) -> None:
+    link = Link(str(tmp_path / "absent"), EchoProtocol(), name="absent")
+    with pytest.raises(DeviceUnavailable, match="absent"):
+        link.start(wait=0.2)
+    link.close()
+
+
+def test_garbage_becomes_an_error_event_and_the_link_recovers() -> None:
+    device = EchoDevice("sim://echo/garbage", timeout=1.0).open()
+    sim = drivers.sim.instance("sim://echo/garbage")
+    try:
+        sim.corrupt_next = True
+        with pytest.raises(RemoteProtocolError, match="LRC"):
+            device.echo(b"damaged")
+        assert device.echo(b"fine again") == b"fine again"
+    finally:
+        device.close()
+
+
+def test_silent_device_times_out() -> None:
+    device = EchoDevice("sim://echo/slow?delay=5", timeout=0.2).open()
+    try:
+        with pytest.raises(DeviceTimeout):
+            device.echo(b"anyone?")
+    finally:
+        device.close()
+
+
+def test_a_failing_event_callback_does_not_kill_the_reader(recorder) -> None:
+    calls = []
+
+    def flaky(event):
+        calls.append(event)
+        if isinstance(event, Echoed) and event.payload == b"boom":
+            raise RuntimeError("handler bug")
+        recorder(event)
+
+    link = Link("sim://echo/flaky", EchoProtocol(), flaky).start(wait=2)
+    link.send(Echo(b"boom"))
+    link.send(Echo(b"still alive"))
+    assert recorder.wait_for(Echoed).payload == b"still alive"
+    link.close()
+
+
+def test_endless_codec_errors_are_bounded() -> None:
+    class AlwaysBroken:
+        resets = 0
+
+        def receive_data(self, data: bytes) -> None:
+            pass
+
+        def next_event(self):
+            raise RemoteProtocolError("broken")
+
+        def reset(self) -> None:
+            self.resets += 1
+
+    codec = AlwaysBroken()
+    link = Link("sim://echo/broken", codec).start(wait=2)
+    assert isinstance(link.next_event(2), LinkUp)
+    link.write(b"x")
+    assert isinstance(link.next_event(2), RemoteProtocolError)
+    link.close()
+    assert codec.resets >= 2  # once at open, once when the error bound was hit

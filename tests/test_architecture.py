@@ -1,0 +1,75 @@
+"""The layering rules of docs/ARCHITECTURE, checked on the import statements of every module."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ["drivers", "kiosk", "central", "privacy_log"]
+
+
+def modules() -> list[Path]:
+    return sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
+
+
+def imported_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def top(name: str) -> str:
+    return name.split(".", maxsplit=1)[0]
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def test_there_are_modules_to_check() -> None:
+    assert len(modules()) > 10
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if rel(p).startswith("drivers/")], ids=rel)
+def test_drivers_never_import_kiosk_or_central(path: Path) -> None:
+    assert not {top(n) for n in imported_names(path)} & {"kiosk", "central"}
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if not rel(p).startswith("kiosk/ui/")], ids=rel)
+def test_kivy_is_imported_only_under_kiosk_ui(path: Path) -> None:
+    assert "kivy" not in {top(n) for n in imported_names(path)}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "drivers").rglob("protocol.py")), ids=rel)
+def test_protocol_codecs_do_no_io(path: Path) -> None:
+    forbidden = {"serial", "socket", "threading", "time", "logging", "asyncio", "select", "os"}
+    assert not {top(n) for n in imported_names(path)} & forbidden
+
+
+def test_the_rule_detects_a_violation(tmp_path: Path) -> None:
+    bad = tmp_path / "protocol.py"
+    bad.write_text("import time\nfrom kivy.app import App\nfrom kiosk import config\n")
+    assert {top(n) for n in imported_names(bad)} == {"time", "kivy", "kiosk"}
+
+
+SLEEP = re.compile(r"\b(?:time\.)?sleep\(")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "tests").rglob("*.py")), ids=rel)
+def test_tests_wait_on_events_not_sleep(path: Path) -> None:
+    """Standard 3: no sleep() to wait for things. A line may opt out with '# sleep-ok: <why>'."""
+    offenders = [
+        f"{rel(path)}:{n}: {line.strip()}"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if SLEEP.search(line) and "sleep-ok:" not in line and "SLEEP = " not in line
+    ]
+    assert not offenders
