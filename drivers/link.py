@@ -28,6 +28,7 @@ from typing import Any
 
 import serial
 
+import drivers.ports  # registers the lp:// URL scheme with pyserial
 import drivers.sim  # noqa: F401  (registers the sim:// URL scheme with pyserial)
 from drivers.codec import NEED_DATA, Codec
 from drivers.errors import DeviceTimeout, DeviceUnavailable, RemoteProtocolError
