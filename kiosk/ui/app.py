@@ -1,0 +1,338 @@
+"""KioskApp: the ScreenManager, the one thread-safe ``post(event)``, and the UI side of commands.
+
+Theory of operation (docs/ui.md has the picture). A touch becomes a session *event*:
+``app.post(event)``. Background threads (device drivers, the sender, the payment terminal) report the
+same way. ``post`` is the only thread-safe entry: it appends to a queue and pulls one Clock trigger,
+so every event is handled on the Kivy thread, in the order posted. The session turns each event into
+*commands*; the UI carries out its own (show a screen with its view model, arm or disarm a timer,
+play a sound, switch language) and hands every other command to the ``command_sink`` that the
+composition root supplies (devices, payments, central service). Screens never call a driver or the
+network.
+
+Construction (the composition root, after :func:`kiosk.ui.bootstrap.configure_kivy`)::
+
+    app = KioskApp(session=session, command_sink=executor, config=config, frame_source=camera)
+    app.run()
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.config import KioskConfig
+from kiosk.i18n import Translator
+from kiosk.ime import shared_engine
+from kiosk.session import events as ev
+from kiosk.ui import commands_ui
+from kiosk.ui.fonts import find_cjk_font, register_default_font
+from kiosk.ui.screens import MAINTENANCE_SCREENS, SCREENS, screen_class
+from kiosk.ui.sounds import Sounds
+from kiosk.ui.theme import Theme
+
+log = logging.getLogger(__name__)
+
+UI_DIR = Path(__file__).resolve().parent
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+ACTIVITY_INTERVAL = 1.0  # seconds: at most one UserActivity per second (events.UserActivity)
+
+
+class SessionLike(Protocol):
+    """What the UI needs from kiosk.session.flow.Session."""
+
+    def handle(self, event: Any) -> list[Any]: ...
+
+
+class KioskApp(App):
+    """The kiosk's Kivy application. One instance per process (Kivy allows one App run)."""
+
+    title = "Exit-Entry Kiosk"
+    lang = StringProperty("zh_CN")
+    elder = BooleanProperty(False)
+    theme = ObjectProperty(None)
+    current_screen = StringProperty("")
+    maintenance_active = BooleanProperty(False)
+
+    def __init__(self, *, session: SessionLike, command_sink: Callable[[Any], None], config: KioskConfig,
+                 frame_source: Any = None, translator: Translator | None = None,
+                 monotonic: Callable[[], float] = time.monotonic, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.command_sink = command_sink
+        self.config_data = config
+        self.frame_source = frame_source
+        self.monotonic = monotonic
+        self.translator = translator or Translator(config.kiosk.languages)
+        self.languages = config.kiosk.languages
+        self.lang = config.kiosk.default_language
+        self.theme = Theme(elder=config.ui.elder_mode)
+        self.elder = config.ui.elder_mode
+        self.font_path = find_cjk_font(config.resolve(config.ui.font) if config.ui.font else None)
+        register_default_font(self.font_path)
+        self.executor = commands_ui.UiCommands(self)
+        self._inbox: deque[Any] = deque()
+        self._inbox_lock = threading.Lock()
+        self._drain = Clock.create_trigger(self._drain_inbox, 0)
+        self._screens: dict[str, Any] = {}
+        self._pending_screen: str | None = None
+        self._switch = Clock.create_trigger(self._apply_screen_switch, 0)
+        self.sounds = Sounds()
+        self.sheet: Any = None
+        self._last_activity = -ACTIVITY_INTERVAL
+        self._session_screen: tuple[str, Any] | None = None
+        self.event_listeners: list[Callable[[Any], None]] = []
+        self.command_listeners: list[Callable[[Any], None]] = []
+        self.sm: ScreenManager | None = None
+
+    # -- building ----------------------------------------------------------------------------------
+
+    def load_kv(self, filename: str | None = None) -> bool:
+        """Kivy would auto-load kiosk.kv (named after the class); build() loads every kv file itself,
+        in a fixed order, after the widget classes are registered."""
+        return False
+
+    def build(self) -> Any:
+        import importlib
+
+        for module in sorted((UI_DIR / "widgets").glob("*.py")):  # registers the classes with Factory
+            importlib.import_module(f"kiosk.ui.widgets.{module.stem}")
+        Builder.load_file(str(UI_DIR / "kiosk.kv"))
+        for kv in sorted((UI_DIR / "widgets").glob("*.kv")):
+            Builder.load_file(str(kv))
+        for name in SCREENS:
+            kv = UI_DIR / "screens" / f"{name}.kv"
+            if kv.exists():  # tests/ui/test_screens.py proves every registered screen has its pair
+                Builder.load_file(str(kv))
+        root = Builder.load_string("KioskRoot:\n")
+        self.sm = root.ids.sm
+        self.sm.transition = NoTransition()
+        self.bind(elder=lambda _app, value: setattr(self.theme, "elder", value))
+        Window.bind(size=lambda _w, size: self.theme.fit(*size))
+        self.theme.fit(*Window.size)
+        Window.clearcolor = self.theme.background
+        return root
+
+    def on_start(self) -> None:
+        shared_engine().preload()  # the 0.4 s pinyin model loads off the UI thread
+
+    def screen(self, name: str) -> Any:
+        """The screen widget called ``name``, created on first use."""
+        if name not in self._screens:
+            widget = screen_class(name)(name=name)
+            self._screens[name] = widget
+            assert self.sm is not None
+            self.sm.add_widget(widget)
+        return self._screens[name]
+
+    # -- the one thread-safe entry point -----------------------------------------------------------
+
+    def post(self, event: Any) -> None:
+        """Hand ``event`` to the session on the Kivy thread. Safe to call from any thread."""
+        with self._inbox_lock:
+            self._inbox.append(event)
+        self._drain()
+
+    def _drain_inbox(self, *_: Any) -> None:
+        while True:
+            with self._inbox_lock:
+                if not self._inbox:
+                    return
+                event = self._inbox.popleft()
+            self.dispatch_event(event)
+
+    def post_user(self, name: str, **fields: Any) -> None:
+        """kv shorthand: ``app.post_user("MoreTime")`` posts ``kiosk.session.events.MoreTime()``."""
+        self.post(getattr(ev, name)(**fields))
+
+    def touched(self) -> None:
+        """Any touch that changes nothing for the session still proves someone is there."""
+        now = self.monotonic()
+        if now - self._last_activity >= ACTIVITY_INTERVAL:
+            self._last_activity = now
+            self.post(ev.UserActivity())
+
+    def dispatch_event(self, event: Any) -> None:
+        """Run one event through the session and carry out its commands (Kivy thread only)."""
+        for listener in self.event_listeners:
+            listener(event)
+        if isinstance(event, ev.UserEvent):
+            self._last_activity = self.monotonic()
+        maintenance = self._screens.get("maintenance")
+        if maintenance is not None and maintenance.accepts(event):
+            maintenance.report(event)
+            return
+        try:
+            commands = self.session.handle(event)
+        except Exception:
+            log.exception("the session failed on %s", type(event).__name__)
+            return
+        self.execute_all(commands)
+
+    def execute_all(self, commands: Iterable[Any]) -> None:
+        for command in commands:
+            self.execute(command)
+
+    def execute(self, command: Any) -> None:
+        """Carry out a UI command here; forward anything else to the command sink."""
+        for listener in self.command_listeners:
+            listener(command)
+        if self.executor.handles(command):
+            self.executor.run(command)
+            return
+        try:
+            self.command_sink(command)
+        except Exception:
+            log.exception("the command sink failed on %s", type(command).__name__)
+
+    # -- screens -----------------------------------------------------------------------------------
+
+    def show(self, name: str, view: Any = None) -> None:
+        """Show screen ``name`` with view model ``view`` (switched at the next frame, last one wins).
+
+        While maintenance screens are up, session screens are remembered and shown on exit."""
+        widget = self.screen(name)
+        widget.view = view if view is not None else {}
+        if self.maintenance_active and name not in MAINTENANCE_SCREENS:
+            self._session_screen = (name, widget.view)
+            return
+        if name not in MAINTENANCE_SCREENS:
+            self._session_screen = (name, widget.view)
+        if self.sheet is not None and name != self.current_screen:
+            self.close_sheet()
+        self._pending_screen = name
+        self._switch()
+
+    def clear_screens(self) -> None:
+        """Forget what the last person typed or saw, on every screen built so far."""
+        self.close_sheet()
+        for widget in self._screens.values():
+            widget.clear()
+
+    # -- sheets: the editors and pickers that slide over a screen ----------------------------------
+
+    def open_sheet(self, sheet: Any) -> None:
+        self.close_sheet()
+        self.sheet = sheet
+        self.root.ids.overlay.ids.sheets.add_widget(sheet)
+
+    def close_sheet(self, sheet: Any = None) -> None:
+        if self.sheet is not None and (sheet is None or sheet is self.sheet):
+            self.root.ids.overlay.ids.sheets.remove_widget(self.sheet)
+            self.sheet = None
+
+    def open_editor(self, field: Any) -> Any:
+        """Open the keypad/keyboard sheet for ``field``; Done writes the text back."""
+        from kiosk.ui.widgets.inputs import TextEditor
+
+        def done(text: str) -> None:
+            field.text = text
+            field.error = ""
+            self.close_sheet()
+
+        editor = TextEditor(field, done)
+        self.open_sheet(editor)
+        self.touched()
+        return editor
+
+    def open_region_picker(self, on_done: Callable[[tuple[Any, ...]], None], initial_code: str = "") -> Any:
+        from kiosk.ui.widgets.region_picker import RegionPicker
+
+        def done(path: tuple[Any, ...]) -> None:
+            self.close_sheet()
+            on_done(path)
+
+        picker = RegionPicker(done, initial_code)
+        self.open_sheet(picker)
+        self.touched()
+        return picker
+
+    # -- maintenance -------------------------------------------------------------------------------
+
+    def open_maintenance(self) -> None:
+        """The hidden gesture: ask for the PIN (the session screen stays remembered underneath)."""
+        if self.maintenance_active:
+            return
+        self.close_sheet()
+        self.maintenance_active = True
+        self.root.ids.overlay.hide_timeout_warning()
+        self.screen("maintenance_pin").view = {}
+        self._pending_screen = "maintenance_pin"
+        self._switch()
+
+    def enter_maintenance(self) -> None:
+        """PIN accepted: take the kiosk out of service and show the maintenance screen."""
+        self.post(ev.OutOfService("maintenance"))
+        self.screen("maintenance").view = {}
+        self._pending_screen = "maintenance"
+        self._switch()
+
+    def close_maintenance(self, *, back_in_service: bool) -> None:
+        entered = self.current_screen == "maintenance"
+        self.maintenance_active = False
+        if entered and back_in_service:
+            self.post(ev.BackInService("maintenance"))
+        if self._session_screen is not None:
+            self._pending_screen = self._session_screen[0]
+            self._switch()
+
+    def _apply_screen_switch(self, *_: Any) -> None:
+        name, self._pending_screen = self._pending_screen, None
+        if name is None or self.sm is None:
+            return
+        if self.sm.current != name:
+            self.sm.current = name
+        self.current_screen = name
+
+    # -- language and elder mode -------------------------------------------------------------------
+
+    def tr(self, text: str, lang: str | None = None) -> str:
+        """``text`` translated to ``lang`` (kv: ``app.tr("Next", app.lang)`` re-renders on switch)."""
+        return self.translator.tr(text, lang or self.lang)
+
+    def trf(self, text: str, lang: str | None = None, **values: Any) -> str:
+        """Translate, then fill ``{placeholders}``."""
+        return self.translator.format(text, lang or self.lang, **values)
+
+    def pick(self, texts: Any, lang: str | None = None) -> str:
+        """Choose the right language from a domain text ({'zh_CN': .., 'en': ..} or an object with
+        ``zh``/``en`` attributes); plain strings are returned as they are."""
+        return commands_ui.pick_language(texts, lang or self.lang)
+
+    def set_language(self, lang: str) -> None:
+        if lang in self.languages:
+            self.lang = lang
+
+    def request_language(self, lang: str) -> None:
+        """A language button: the session records the choice and answers with SetLanguage."""
+        self.post(ev.LanguageChosen(lang))
+
+    def next_language(self, lang: str) -> str:
+        languages = list(self.languages)
+        return languages[(languages.index(lang) + 1) % len(languages)] if lang in languages else languages[0]
+
+    def other_language_label(self, lang: str) -> str:
+        """The language switch shows the language you would switch *to*, in that language."""
+        target = self.next_language(lang)
+        return LANGUAGE_NAMES.get(target, target)
+
+    def language_name(self, lang: str) -> str:
+        return LANGUAGE_NAMES.get(lang, lang)
+
+    def hall_name(self, lang: str) -> str:
+        kiosk = self.config_data.kiosk
+        return (kiosk.hall_name_zh if lang.startswith("zh") else kiosk.hall_name_en) or kiosk.hall_name_zh
+
+    def toggle_elder(self) -> None:
+        self.elder = not self.elder

@@ -1,0 +1,103 @@
+"""The commands the UI carries out itself; every other command goes to the service sink.
+
+UI commands (kiosk/session/commands.py): ``ShowScreen`` (switch screen, hand it the view model),
+``ShowTimeoutWarning`` / ``HideTimeoutWarning`` (the overlay, with its sound), ``ArmTimer`` /
+``DisarmTimer`` (one Clock timer that posts ``Timeout(token)``), ``SetLanguage`` and
+``ClearScreens`` (forget what the last person typed). Dispatch is by class, looked up once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from kivy.clock import Clock
+
+from kiosk.session import commands as c
+from kiosk.session.events import Timeout
+
+if TYPE_CHECKING:
+    from kiosk.ui.app import KioskApp
+
+log = logging.getLogger(__name__)
+
+UI_COMMANDS: tuple[type, ...] = (c.ShowScreen, c.ShowTimeoutWarning, c.HideTimeoutWarning, c.ArmTimer,
+                                 c.DisarmTimer, c.SetLanguage, c.ClearScreens)
+
+
+def pick_language(texts: Any, lang: str) -> str:
+    """One language out of a ``{"zh": .., "en": ..}`` pair (also ``zh_CN`` keys or attributes);
+    a plain string or None passes through."""
+    if texts is None:
+        return ""
+    if isinstance(texts, str):
+        return texts
+    short = "zh" if lang.startswith("zh") else lang
+    if isinstance(texts, Mapping):
+        for key in (lang, short, "zh" if short != "en" else "en", "en", "zh"):
+            if texts.get(key):
+                return str(texts[key])
+        return ""
+    for attr in (short, lang, "en", "zh"):
+        value = getattr(texts, attr, None)
+        if value:
+            return str(value)
+    return str(texts)
+
+
+class UiCommands:
+    """Executes UI commands on the Kivy thread for ``app``."""
+
+    def __init__(self, app: KioskApp) -> None:
+        self.app = app
+        self._timer: Any = None
+        self.armed: c.ArmTimer | None = None
+        self._table: dict[type, Callable[[Any], None]] = {
+            c.ShowScreen: self._show,
+            c.ShowTimeoutWarning: self._warn,
+            c.HideTimeoutWarning: self._unwarn,
+            c.ArmTimer: self._arm,
+            c.DisarmTimer: self._disarm,
+            c.SetLanguage: self._language,
+            c.ClearScreens: self._clear,
+        }
+
+    def handles(self, command: Any) -> bool:
+        return type(command) in self._table
+
+    def run(self, command: Any) -> None:
+        self._table[type(command)](command)
+
+    def _show(self, command: c.ShowScreen) -> None:
+        self.app.show(command.screen, command.view)
+
+    def _warn(self, command: c.ShowTimeoutWarning) -> None:
+        self.app.root.ids.overlay.show_timeout_warning(command.seconds)
+        self.app.sounds.play("warning")
+
+    def _unwarn(self, _command: c.HideTimeoutWarning) -> None:
+        self.app.root.ids.overlay.hide_timeout_warning()
+
+    def _arm(self, command: c.ArmTimer) -> None:
+        self._disarm(None)
+        token = command.token
+        self.armed = command
+        self._timer = Clock.schedule_once(lambda _dt: self._fire(token), command.seconds)
+
+    def _fire(self, token: int) -> None:
+        self._timer = None
+        self.armed = None
+        self.app.post(Timeout(token))
+
+    def _disarm(self, _command: Any) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None
+        self.armed = None
+
+    def _language(self, command: c.SetLanguage) -> None:
+        self.app.set_language(command.language)
+
+    def _clear(self, _command: c.ClearScreens) -> None:
+        self.app.clear_screens()

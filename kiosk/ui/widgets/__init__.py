@@ -1,0 +1,1 @@
+"""Reusable widgets: buttons, the screen frame, keypads and keyboards, the region picker."""
