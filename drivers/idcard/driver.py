@@ -58,6 +58,7 @@ from drivers.idcard.protocol import (
     SamIdRead,
     SamStatus,
     SelectCard,
+    UnknownError,
     VerificationFailed,
     WrongCardType,
 )
@@ -112,6 +113,18 @@ class ReaderRecovered:
 
 IdCardEvent = CardPresented | CardRead | CardRemoved | ReaderFault | ReaderRecovered
 Health = Literal["ok", "degraded", "offline"]
+
+
+_SAM_FAILURES = (SamFault, CommandRejected, UnknownError)
+_EXPECTED: dict[type[Command], tuple[type[Reply], tuple[type[Reply], ...]]] = {
+    SamStatus: (Ok, _SAM_FAILURES),
+    ReadSamId: (SamIdRead, _SAM_FAILURES),
+    FindCard: (CardFound, (Failure,)),
+    SelectCard: (CardSelected, (Failure,)),
+    ReadCard: (CardDataRead, (Failure, NoContent)),
+    ReadCardWithFingerprint: (CardDataRead, (Failure, NoContent)),
+    ReadAppendedAddress: (AppendedAddressRead, (Failure, NoContent)),
+}
 
 
 class _ReadAborted(Exception):
@@ -241,8 +254,11 @@ class IdCardReader:
     def _exchange(self, command: Command, timeout: float) -> Reply:
         """Send ``command`` and return the reader's reply; retries once on a corrupted frame.
 
+        A success reply of the wrong kind, or a card failure in answer to a SAM command, is a late
+        answer to an earlier command that timed out: it is skipped, not taken for this answer.
         Raises DeviceUnavailable (port gone), DeviceTimeout (no answer) or RemoteProtocolError.
         """
+        success, failures = _EXPECTED[type(command)]
         error: RemoteProtocolError | None = None
         for _ in range(self.retries + 1):
             self.link.flush_input()
@@ -255,8 +271,11 @@ class IdCardReader:
                 if isinstance(event, RemoteProtocolError):
                     error = event
                     break
-                if isinstance(event, Reply):
+                if isinstance(event, (success, *failures)):
                     return event
+                if isinstance(event, Reply):
+                    log.info("idcard: skipped a late %s while waiting for the answer to %s",
+                             type(event).__name__, type(command).__name__)
                 # LinkUp or anything else: keep waiting for the answer
         assert error is not None
         raise error

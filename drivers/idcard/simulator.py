@@ -16,7 +16,9 @@ Scripting API (also reachable as JSON calls through ``python -m drivers.sim idca
 * ``remove_card_mid_read(mode="status"|"truncate")``: at the next read the card leaves the field,
   answering ``41`` or cutting the response short;
 * ``corrupt_next_checksum()``, ``inject_stray_byte()`` (``AA 00 AA AA 96 69`` as one model does),
-  ``truncate_next_response()``, ``fail_next(sw3)`` (e.g. 0x31 authentication, 0x40 wrong card);
+  ``truncate_next_response()``: one-shot output faults; ``on=0x30`` aims one at the next answer to
+  that CMD byte, ``count=2`` repeats it; ``fail_next(sw3)`` (e.g. 0x31 authentication, 0x40 wrong
+  card) answers the next select/read with that status;
 * ``slow_radio(seconds)`` (extra delay per card operation; 0 restores), ``silence(True)``;
 * ``remove_sam(status=0x60)`` / ``insert_sam()`` (every command then answers SW3 60 or 66);
 * ``unplug()`` / ``replug()`` (from :class:`drivers.sim.base.Simulator`).
@@ -54,16 +56,22 @@ class RadioTiming:
 
 
 @dataclass
+class _Armed:
+    """A one-shot output fault waiting for its response."""
+
+    kind: str  # "corrupt", "stray" or "truncate"
+    on: int | None  # only the answer to this CMD byte; None: the next answer
+    remaining: int
+
+
+@dataclass
 class _Faults:
     remove_mid_read: str | None = None
-    corrupt_checksum: bool = False
-    stray_byte: bool = False
-    truncate: bool = False
+    output: list[_Armed] = field(default_factory=list)
     fail_status: int | None = None
     slow_extra: float = 0.0
     silent: bool = False
     sam_status: int | None = None  # None: SAM present and working
-    log: list[str] = field(default_factory=list)
 
 
 def _frame(sw3: int, data: bytes = b"", sw1: int = 0, sw2: int = 0) -> bytes:
@@ -76,13 +84,15 @@ class IdCardSimulator(Simulator):
 
     def __init__(self, *, card: SampleCard | str | None = None, radio: float = 1.0,
                  timing: RadioTiming | None = None, chunked: bool = True, chunk_gap: float = 0.0,
-                 hide_after_read: bool = False, seed: int = 467) -> None:
+                 hide_after_read: bool = False, supports_fingerprint: bool = True, seed: int = 467) -> None:
         super().__init__()
         self.timing = timing or RadioTiming()
         self.radio = radio
         self.chunked = chunked
         self.chunk_gap = chunk_gap
         self.hide_after_read = hide_after_read
+        self.supports_fingerprint = supports_fingerprint  # False: 30 10 is an invalid command (SW3 21)
+        self._current_cmd: int | None = None
         self.baudrate = 115200
         self.faults = _Faults()
         self.commands: list[tuple[int, int]] = []  # every well-formed command, for tests
@@ -118,19 +128,21 @@ class IdCardSimulator(Simulator):
         with self._lock:
             self.faults.remove_mid_read = mode
 
-    def corrupt_next_checksum(self) -> None:
+    def _arm(self, kind: str, on: int | None, count: int) -> None:
         with self._lock:
-            self.faults.corrupt_checksum = True
+            self.faults.output.append(_Armed(kind, None if on is None else int(on), int(count)))
 
-    def inject_stray_byte(self) -> None:
+    def corrupt_next_checksum(self, on: int | None = None, count: int = 1) -> None:
+        """The next response (to CMD ``on``, if given) carries a wrong CHK."""
+        self._arm("corrupt", on, count)
+
+    def inject_stray_byte(self, on: int | None = None, count: int = 1) -> None:
         """The next response starts ``AA 00 AA AA 96 69`` (a stray byte inside the preamble)."""
-        with self._lock:
-            self.faults.stray_byte = True
+        self._arm("stray", on, count)
 
-    def truncate_next_response(self) -> None:
+    def truncate_next_response(self, on: int | None = None, count: int = 1) -> None:
         """The next response stops halfway (LEN promises more than arrives)."""
-        with self._lock:
-            self.faults.truncate = True
+        self._arm("truncate", on, count)
 
     def fail_next(self, sw3: int) -> None:
         """Answer the next card operation (find excluded) with status ``sw3``, e.g. 0x31 or 0x40."""
@@ -170,6 +182,7 @@ class IdCardSimulator(Simulator):
             if len(self._inbox) < 7:
                 return
             length = (self._inbox[5] << 8) | self._inbox[6]
+            self._current_cmd = None
             if not 3 <= length <= _MAX_COMMAND_LEN:
                 del self._inbox[:5]
                 self._answer(_frame(0x11), self._delay(self.timing.sam))
@@ -188,6 +201,7 @@ class IdCardSimulator(Simulator):
 
     def _command(self, cmd: int, para: int, data: bytes) -> None:
         self.commands.append((cmd, para))
+        self._current_cmd = cmd
         t = self.timing
         if self.faults.sam_status is not None:
             self._answer(_frame(self.faults.sam_status), self._delay(t.sam))
@@ -203,7 +217,7 @@ class IdCardSimulator(Simulator):
             self._find()
         elif key == (0x20, 0x02):
             self._select()
-        elif key in ((0x30, 0x01), (0x30, 0x10)):
+        elif key == (0x30, 0x01) or (key == (0x30, 0x10) and self.supports_fingerprint):
             self._read(fingerprint=para == 0x10)
         elif key == (0x30, 0x03):
             self._read_address()
@@ -289,15 +303,17 @@ class IdCardSimulator(Simulator):
         if f.silent:
             return
         out = bytearray(frame)
-        if not raw:
-            if f.corrupt_checksum:
-                f.corrupt_checksum = False
+        for armed in ([] if raw else list(f.output)):
+            if armed.on is not None and armed.on != self._current_cmd:
+                continue
+            armed.remaining -= 1
+            if armed.remaining <= 0:
+                f.output.remove(armed)
+            if armed.kind == "corrupt":
                 out[-1] ^= 0x5A
-            if f.truncate:
-                f.truncate = False
+            elif armed.kind == "truncate":
                 del out[len(out) // 2:]
-            if f.stray_byte:
-                f.stray_byte = False
+            elif armed.kind == "stray":
                 out[0:3] = b"\xaa\x00\xaa\xaa"  # AA 00 AA AA 96 69 ...
         chunks = [bytes(out)]
         if self.chunked and len(out) > 1:
@@ -318,10 +334,11 @@ def _flag(value: str) -> bool:
 
 
 def create_simulator(card: str = "", radio: str = "1", *, chunked: str = "1", chunk_gap: str = "0",
-                     hide_after_read: str = "0", seed: str = "467") -> IdCardSimulator:
+                     hide_after_read: str = "0", fingerprint: str = "1", seed: str = "467") -> IdCardSimulator:
     """``sim://idcard?card=adult&radio=0``: start with ``card`` on the antenna (a name in
     ``SAMPLE_CARDS``), radio delays scaled by ``radio`` (0 = instant, 1 = realistic)."""
     if card and card not in SAMPLE_CARDS:
         raise ValueError(f"unknown sample card {card!r}; one of {', '.join(SAMPLE_CARDS)}")
     return IdCardSimulator(card=card or None, radio=float(radio), chunked=_flag(chunked),
-                           chunk_gap=float(chunk_gap), hide_after_read=_flag(hide_after_read), seed=int(seed))
+                           chunk_gap=float(chunk_gap), hide_after_read=_flag(hide_after_read),
+                           supports_fingerprint=_flag(fingerprint), seed=int(seed))
