@@ -1,0 +1,108 @@
+"""Barcode/QR scanner driver: scans arrive as events on a callback, each code once per hold.
+
+A presentation scanner reads the receipt again and again while it is held under the window (a few
+times per second). The driver reports a code once and stays silent while the *same* code keeps
+arriving less than ``repeat_window`` seconds after its previous sighting (a sliding window, so
+holding the receipt there for a minute is still one scan); a different code, or the same one
+after a pause longer than the window, is reported again.
+
+Events (from the link's reader thread, to ``on_event``):
+
+* :class:`BarcodeScanned` ``(text)``: a new scan; the text is untrusted and personal (a progress
+  code carries an access token), so it is never logged here;
+* :class:`ScanRejected` ``(reason, detail)``: an over-long, non-text or prefix-less line
+  (``reason`` = ``too_long`` / ``not_text`` / ``missing_prefix``);
+* :class:`drivers.link.LinkUp` / :class:`drivers.link.LinkDown`: the port came or went (unplugged
+  scanners are reopened by the link).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from drivers.link import Link, LinkDown, LinkUp, SerialSettings
+from drivers.scanner.protocol import DEFAULT_MAX_LENGTH, Scanned, ScannerProtocol, ScanRefused, Suffix
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BarcodeScanned:
+    """A code was scanned (reported once per hold, see the module docstring)."""
+
+    text: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ScanRejected:
+    """A line from the scanner was refused. ``reason``: ``too_long``, ``not_text``, ``missing_prefix``."""
+
+    reason: str
+    detail: str
+
+
+class BarcodeScanner:
+    def __init__(
+        self,
+        url: str,
+        *,
+        on_event: Callable[[object], None],
+        baudrate: int = 9600,
+        suffix: Suffix = "CR",
+        prefix: str = "",
+        repeat_window: float = 2.0,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._on_event = on_event
+        self.repeat_window = repeat_window
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_text: str | None = None
+        self._last_seen = 0.0
+        self.suppressed = 0  # repeats swallowed by the window
+        self.link = Link(url, ScannerProtocol(suffix, prefix, max_length), self._handle,
+                         settings=SerialSettings(baudrate=baudrate), name="scanner")
+
+    def open(self, wait: float | None = 2.0) -> BarcodeScanner:
+        """Start reading. With ``wait``, raise DeviceUnavailable if the port does not open in time."""
+        self.link.start(wait=wait)
+        return self
+
+    def close(self) -> None:
+        self.link.close()
+
+    def __enter__(self) -> BarcodeScanner:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def health(self) -> str:
+        """Device health vocabulary: ``ok`` while the port is open, else ``offline``."""
+        return "ok" if self.link.connected else "offline"
+
+    def forget(self) -> None:
+        """Forget the last code (session end: the next applicant's scan of it counts again)."""
+        with self._lock:
+            self._last_text = None
+
+    def _handle(self, event: object) -> None:
+        if isinstance(event, Scanned):
+            now = self._clock()
+            with self._lock:
+                repeat = event.text == self._last_text and now - self._last_seen < self.repeat_window
+                self._last_text, self._last_seen = event.text, now
+                if repeat:
+                    self.suppressed += 1
+            if not repeat:
+                self._on_event(BarcodeScanned(event.text))
+        elif isinstance(event, ScanRefused):
+            log.warning("scanner: refused a scan: %s", event.reason)
+            self._on_event(ScanRejected(event.reason, str(event)))
+        elif isinstance(event, LinkUp | LinkDown):
+            self._on_event(event)

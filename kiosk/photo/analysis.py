@@ -1,0 +1,250 @@
+"""Compliance analysis of one camera frame (or a finished photo) against the exit-entry photo rules.
+
+:meth:`PhotoAnalyser.analyse` takes a BGR ``uint8`` numpy frame and returns a :class:`PhotoVerdict`:
+the failed rules as :class:`~kiosk.photo.reasons.Reason` codes in priority order, and the
+measurements as the final photo will have them (see :mod:`kiosk.photo.geometry` for the fixed
+framing). No Kivy here: the UI shows ``verdict.guidance(lang)[0]`` and the window outline.
+
+Designed for the live preview on a 2-core kiosk (target <= 30 ms per 640x480 frame): only the
+photo window is looked at; the face detector runs on a copy shrunk to :attr:`detection_width`
+pixels across; light and sharpness read only the inner face; background and crown work on a
+90-pixel-wide copy. Rules that cannot be judged because an earlier one failed are not reported
+(two faces: nothing else; a face of the wrong size: not its height in the frame; wrong exposure:
+not the background's colour, which the same light changed), so the applicant gets one clear fix.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from kiosk.photo.background import Background, find_crown, measure_background, to_lab
+from kiosk.photo.background import background_mask as _background_mask
+from kiosk.photo.faces import FaceDetector, FaceLandmarks
+from kiosk.photo.geometry import FaceGeometry, Rect, face_geometry, photo_window
+from kiosk.photo.light import FaceLight, face_light
+from kiosk.photo.reasons import PRIORITY, Reason, guidance
+from kiosk.photo.rules import DEFAULT_RULES, PhotoRules
+
+DETECTION_WIDTH = 180
+_DARK_FOR_DETECTION = 70.0  # mean luma under which the detector gets a brightened copy
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """What was measured, as shares of the final photo (``*_px``: pixels at the output size)."""
+
+    faces: int = 0
+    detector: str = ""
+    window: tuple[int, int, int, int] = (0, 0, 0, 0)
+    eye_distance: float | None = None
+    eye_distance_px: float | None = None
+    roll_deg: float | None = None
+    yaw: float | None = None
+    centre_offset: float | None = None
+    eye_height: float | None = None
+    eye_height_px: float | None = None
+    crown_margin: float | None = None
+    crown_margin_px: float | None = None
+    crown_from_image: bool | None = None
+    chin_margin: float | None = None
+    head_height: float | None = None
+    head_height_px: float | None = None
+    face_luma: float | None = None
+    face_clipped: float | None = None
+    light_imbalance: float | None = None
+    sharpness: float | None = None
+    background_colour: str | None = None
+    background_lightness: float | None = None
+    background_chroma: float | None = None
+    background_hue: float | None = None
+    background_spread: float | None = None
+    background_chroma_spread: float | None = None
+    elapsed_ms: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            out[key] = round(value, 4) if isinstance(value, float) else value
+        out["window"] = list(self.window)
+        return out
+
+
+@dataclass(frozen=True)
+class PhotoVerdict:
+    """The result for one frame. ``face`` is in the frame's coordinates."""
+
+    reasons: tuple[Reason, ...]
+    measurements: Measurements
+    window: Rect
+    face: FaceLandmarks | None = field(default=None, repr=False)
+
+    @property
+    def compliant(self) -> bool:
+        return not self.reasons
+
+    def guidance(self, language: str = "zh_CN") -> list[str]:
+        """One sentence per failed rule, most important first."""
+        return [guidance(reason, language) for reason in self.reasons]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``check`` command's JSON: compliant, reasons, guidance per language, measurements."""
+        return {
+            "compliant": self.compliant,
+            "reasons": [str(r) for r in self.reasons],
+            "guidance": {lang: self.guidance(lang) for lang in ("zh_CN", "en")},
+            "measurements": self.measurements.as_dict(),
+        }
+
+
+def _ordered(reasons: set[Reason]) -> tuple[Reason, ...]:
+    return tuple(r for r in PRIORITY if r in reasons)
+
+
+class PhotoAnalyser:
+    """Runs every rule on a frame. One instance per thread (the detector keeps buffers)."""
+
+    def __init__(self, rules: PhotoRules = DEFAULT_RULES, detector: FaceDetector | None = None,
+                 detection_width: int = DETECTION_WIDTH) -> None:
+        if detector is None:
+            from kiosk.photo.mtcnn import MtcnnDetector
+
+            detector = MtcnnDetector()
+        self.rules = rules
+        self.detector = detector
+        self.detection_width = detection_width
+
+    def window_for(self, frame: np.ndarray) -> Rect:
+        return photo_window(frame.shape[1], frame.shape[0], self.rules.output_width, self.rules.output_height)
+
+    def detect(self, window_bgr: np.ndarray) -> list[FaceLandmarks]:
+        """Faces in the window (window coordinates), found on a shrunk and, if dark, brightened copy."""
+        width = window_bgr.shape[1]
+        factor = min(1.0, self.detection_width / width)
+        small = window_bgr if factor == 1.0 else cv2.resize(
+            window_bgr, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        mean = float(small.mean())
+        if mean < _DARK_FOR_DETECTION:
+            small = cv2.convertScaleAbs(small, alpha=min(4.0, 120.0 / max(mean, 1.0)))
+        min_face = max(12, int(self.rules.min_face_share * width * factor))
+        return [f.scaled(1.0 / factor) for f in self.detector.detect(small, min_face)]
+
+    def analyse(self, frame: np.ndarray) -> PhotoVerdict:
+        started = time.perf_counter()
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise ValueError(f"expected a BGR uint8 image, got shape {frame.shape} dtype {frame.dtype}")
+        rules = self.rules
+        win = self.window_for(frame)
+        window_bgr = frame[win.y:win.y + win.h, win.x:win.x + win.w]
+        faces = self.detect(window_bgr)
+        base = {"faces": len(faces), "detector": self.detector.name, "window": win.as_tuple}
+        reasons: set[Reason] = set()
+        if win.w < rules.output_width or win.h < rules.output_height:
+            reasons.add(Reason.LOW_RESOLUTION)
+        if len(faces) != 1 or not faces[0].has_eyes:
+            reasons.add(Reason.MULTIPLE_FACES if len(faces) > 1 else Reason.NO_FACE)
+            return self._verdict(reasons, Measurements(**base), win, None, started)
+        face = faces[0]
+        geo = face_geometry(face)
+        lab, factor = to_lab(window_bgr)
+        head = find_crown(lab, factor, geo)
+        values = self._geometry_rules(geo, head.crown_y, win, reasons)
+        values["crown_from_image"] = head.from_image
+
+        gray = cv2.cvtColor(window_bgr, cv2.COLOR_BGR2GRAY)
+        light = face_light(gray, geo)
+        exposure_ok = True
+        if light is not None:
+            exposure_ok = self._light_rules(light, reasons)
+            values.update(face_luma=light.luma, face_clipped=light.clipped,
+                          light_imbalance=light.imbalance, sharpness=light.sharpness)
+
+        # The person model behind the background mask only holds when the whole head is inside.
+        head_inside = Reason.FACE_TOO_LARGE not in reasons and values["crown_margin"] >= rules.crown_margin_min
+        background = None
+        if head_inside:
+            mask = _background_mask(lab.shape[:2], factor, geo, head.crown_y)
+            background = measure_background(lab, mask, rules)
+        if background is not None:
+            self._background_rules(background, exposure_ok, reasons)
+            values.update(
+                background_colour=background.colour, background_lightness=background.lightness,
+                background_chroma=background.chroma, background_hue=background.hue_deg,
+                background_spread=background.spread, background_chroma_spread=background.chroma_spread,
+            )
+        measurements = Measurements(**base, **values)
+        return self._verdict(reasons, measurements, win, face.scaled(1.0, win.x, win.y), started)
+
+    def _geometry_rules(self, geo: FaceGeometry, crown_y: float, win: Rect, reasons: set[Reason]) -> dict[str, Any]:
+        rules = self.rules
+        eye_distance = geo.eye_distance / win.w
+        head_height = (geo.chin[1] - crown_y) / win.h
+        centre_offset = (geo.eye_mid[0] - win.w / 2) / win.w
+        eye_height = geo.eye_mid[1] / win.h
+        crown_margin = crown_y / win.h
+        chin_margin = (win.h - geo.chin[1]) / win.h
+
+        size_ok = False
+        if eye_distance < rules.eye_distance_min:
+            reasons.add(Reason.FACE_TOO_SMALL)
+        elif eye_distance > rules.eye_distance_max:
+            reasons.add(Reason.FACE_TOO_LARGE)
+        elif head_height < rules.head_height_min:
+            reasons.add(Reason.FACE_TOO_SMALL)
+        elif head_height > rules.head_height_max:
+            reasons.add(Reason.FACE_TOO_LARGE)
+        else:
+            size_ok = True
+        if abs(centre_offset) > rules.centre_offset_max:
+            reasons.add(Reason.OFF_CENTRE)
+        if size_ok and not (
+            rules.eye_height_min <= eye_height <= rules.eye_height_max
+            and crown_margin >= rules.crown_margin_min
+            and chin_margin >= rules.chin_margin_min
+        ):
+            reasons.add(Reason.OFF_CENTRE)
+        if abs(geo.roll_deg) > rules.roll_max_deg:
+            reasons.add(Reason.TILTED)
+        if geo.yaw is not None and abs(geo.yaw) > rules.yaw_max:
+            reasons.add(Reason.NOT_FRONTAL)
+        out_w, out_h = rules.output_width, rules.output_height
+        return {
+            "eye_distance": eye_distance, "eye_distance_px": eye_distance * out_w,
+            "roll_deg": geo.roll_deg, "yaw": geo.yaw, "centre_offset": centre_offset,
+            "eye_height": eye_height, "eye_height_px": eye_height * out_h,
+            "crown_margin": crown_margin, "crown_margin_px": crown_margin * out_h,
+            "chin_margin": chin_margin, "head_height": head_height, "head_height_px": head_height * out_h,
+        }
+
+    def _light_rules(self, light: FaceLight, reasons: set[Reason]) -> bool:
+        rules = self.rules
+        exposure_ok = True
+        if light.luma < rules.face_luma_min:
+            reasons.add(Reason.TOO_DARK)
+            exposure_ok = False
+        elif light.luma > rules.face_luma_max or light.clipped > rules.face_clipped_max:
+            reasons.add(Reason.TOO_BRIGHT)
+            exposure_ok = False
+        if light.imbalance > rules.light_imbalance_max:
+            reasons.add(Reason.UNEVEN_LIGHT)
+        if light.sharpness < rules.sharpness_min:
+            reasons.add(Reason.BLURRED)
+        return exposure_ok
+
+    def _background_rules(self, background: Background, exposure_ok: bool, reasons: set[Reason]) -> None:
+        rules = self.rules
+        plain = (background.spread <= rules.background_spread_max
+                 and background.chroma_spread <= rules.background_chroma_spread_max)
+        if not plain or (exposure_ok and background.colour == "other"):
+            reasons.add(Reason.BACKGROUND)
+
+    def _verdict(self, reasons: set[Reason], measurements: Measurements, win: Rect,
+                 face: FaceLandmarks | None, started: float) -> PhotoVerdict:
+        elapsed = (time.perf_counter() - started) * 1000.0
+        measurements = Measurements(**{**asdict(measurements), "elapsed_ms": elapsed})
+        return PhotoVerdict(reasons=_ordered(reasons), measurements=measurements, window=win, face=face)
+

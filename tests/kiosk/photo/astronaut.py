@@ -1,0 +1,185 @@
+"""Test scenes derived from the public-domain astronaut portrait bundled with scikit-image.
+
+``skimage.data.astronaut()`` is NASA's portrait of Eileen Collins (public domain; scikit-image lists
+it so in ``skimage/data/README.txt``). scikit-image is a test-only dependency. Every scene is made
+by placing the person (cut out with the committed mask ``data/astronaut_mask.png``, made once with
+:func:`make_person_mask`) into a camera-like 640x480 frame: scaled so that the eye distance is a
+chosen share of the final photo's width, rotated about the eyes, moved, lit, blurred, doubled, on a
+chosen background. The ground-truth eye centres go through the same transform, so detector accuracy
+can be scored (bench/photo_detectors.py) and the expected reason codes are known by construction.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+DATA = Path(__file__).resolve().parent / "data"
+MASK_FILE = DATA / "astronaut_mask.png"
+
+# Pupil centres in the 512x512 portrait, read off an 8x zoom by eye (MTCNN agrees within 1.6 px).
+LEFT_EYE = (202.5, 101.0)
+RIGHT_EYE = (245.6, 103.5)
+EYE_MID = ((LEFT_EYE[0] + RIGHT_EYE[0]) / 2, (LEFT_EYE[1] + RIGHT_EYE[1]) / 2)
+IED = math.dist(LEFT_EYE, RIGHT_EYE)
+ROLL = math.degrees(math.atan2(RIGHT_EYE[1] - LEFT_EYE[1], RIGHT_EYE[0] - LEFT_EYE[0]))
+
+FRAME = (640, 480)  # camera resolution (width, height)
+
+WHITE = (246, 246, 246)
+LIGHT_GREY = (218, 218, 218)
+LIGHT_BLUE = (245, 200, 120)  # BGR: a light sky blue, as exit-entry photo booths use
+RED = (40, 40, 200)
+DARK_GREY = (90, 90, 90)
+
+Point = tuple[float, float]
+
+
+@lru_cache(maxsize=1)
+def astronaut() -> np.ndarray:
+    from skimage import data  # test-only dependency
+
+    return np.ascontiguousarray(data.astronaut()[:, :, ::-1])
+
+
+@lru_cache(maxsize=1)
+def person_mask() -> np.ndarray:
+    """Float mask in [0, 1] of the person in :func:`astronaut`, softened by one pixel."""
+    mask = cv2.imread(str(MASK_FILE), cv2.IMREAD_GRAYSCALE)
+    if mask is None:
+        raise FileNotFoundError(MASK_FILE)
+    return cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (3, 3), 0)
+
+
+def make_person_mask() -> np.ndarray:
+    """How data/astronaut_mask.png was made: GrabCut seeded with the face, neck ring and suit,
+    largest component, holes filled."""
+    img = astronaut()
+    mask = np.full(img.shape[:2], cv2.GC_BGD, np.uint8)
+    mask[5:512, 95:400] = cv2.GC_PR_BGD
+    cv2.ellipse(mask, (225, 110), (72, 98), 0, 0, 360, cv2.GC_PR_FGD, -1)
+    cv2.ellipse(mask, (224, 112), (42, 62), 0, 0, 360, cv2.GC_FGD, -1)
+    cv2.rectangle(mask, (130, 300), (340, 512), cv2.GC_FGD, -1)
+    cv2.ellipse(mask, (210, 220), (90, 70), 0, 0, 360, cv2.GC_FGD, -1)
+    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.grabCut(img, mask, None, bgd, fgd, 8, cv2.GC_INIT_WITH_MASK)
+    m = np.where((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(m)
+    m = np.where(labels == 1 + np.argmax(stats[1:, cv2.CC_STAT_AREA]), 255, 0).astype(np.uint8)
+    flood = m.copy()
+    cv2.floodFill(flood, np.zeros((m.shape[0] + 2, m.shape[1] + 2), np.uint8), (0, 0), 255)
+    m |= cv2.bitwise_not(flood)
+    return cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+
+
+def window(size: tuple[int, int] = FRAME) -> tuple[int, int, int, int]:
+    """The final photo's 3:4 window in a frame: ``x, y, w, h`` (largest, centred)."""
+    width, height = size
+    w = min(width, height * 3 // 4)
+    h = w * 4 // 3
+    return (width - w) // 2, (height - h) // 2, w, h
+
+
+@dataclass(frozen=True)
+class Pose:
+    """Where one person is, in shares of the final photo window."""
+
+    ied_share: float = 0.28  # eye distance / window width
+    centre: float = 0.5  # eye midpoint x / window width
+    eye_height: float = 0.5  # eye midpoint y / window height (from the top)
+    angle: float = 0.0  # eye-line roll in degrees (positive: right eye lower in the image)
+
+
+@dataclass
+class Scene:
+    image: np.ndarray
+    eyes: list[tuple[Point, Point]] = field(default_factory=list)  # ground truth per person
+
+    @property
+    def ied(self) -> float:
+        return math.dist(*self.eyes[0])
+
+
+def _transform(pose: Pose, size: tuple[int, int]) -> np.ndarray:
+    wx, wy, ww, wh = window(size)
+    scale = pose.ied_share * ww / IED
+    target = (wx + pose.centre * ww, wy + pose.eye_height * wh)
+    # Rotate about the eyes so that the final roll is pose.angle (the portrait itself is at ROLL).
+    m = cv2.getRotationMatrix2D(EYE_MID, ROLL - pose.angle, scale)
+    m[0, 2] += target[0] - EYE_MID[0]
+    m[1, 2] += target[1] - EYE_MID[1]
+    return m
+
+
+def _apply(m: np.ndarray, p: Point) -> Point:
+    return (float(m[0, 0] * p[0] + m[0, 1] * p[1] + m[0, 2]), float(m[1, 0] * p[0] + m[1, 1] * p[1] + m[1, 2]))
+
+
+def compose(*poses: Pose, background: tuple[int, int, int] | np.ndarray | str = WHITE,
+            size: tuple[int, int] = FRAME, side_light: float = 0.0, noise: float = 2.0, seed: int = 1) -> Scene:
+    """People placed at ``poses`` on ``background`` (a BGR colour, an image, or "original" for the
+    portrait's own studio backdrop, flag and shuttle). ``side_light`` darkens the person's left side
+    and brightens the right by that share (light from one side; the background is lit separately)."""
+    poses = poses or (Pose(),)
+    width, height = size
+    if isinstance(background, str):
+        if background != "original":
+            raise ValueError(background)
+        canvas = None
+    elif isinstance(background, np.ndarray):
+        canvas = cv2.resize(background, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    else:
+        canvas = np.empty((height, width, 3), np.float32)
+        canvas[:] = background
+    scene = Scene(image=np.zeros((height, width, 3), np.uint8))
+    src, alpha_src = astronaut().astype(np.float32), person_mask()
+    for pose in poses:
+        m = _transform(pose, size)
+        person = cv2.warpAffine(src, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        if canvas is None:  # the portrait's own background comes along with the person
+            canvas = person.copy()
+        alpha = cv2.warpAffine(alpha_src, m, size, flags=cv2.INTER_LINEAR)[:, :, None]
+        if side_light:
+            left, right = _apply(m, LEFT_EYE), _apply(m, RIGHT_EYE)
+            xs = np.arange(width, dtype=np.float32)
+            span = max(1.0, 2.0 * (right[0] - left[0]))
+            ramp = np.clip((xs - (left[0] + right[0]) / 2) / span, -1, 1)
+            person = person * (1.0 + side_light * ramp)[None, :, None]
+        canvas = canvas * (1 - alpha) + person * alpha
+        scene.eyes.append((_apply(m, LEFT_EYE), _apply(m, RIGHT_EYE)))
+    assert canvas is not None
+    if noise:
+        canvas = canvas + np.random.default_rng(seed).normal(0, noise, canvas.shape).astype(np.float32)
+    scene.image = np.clip(canvas, 0, 255).astype(np.uint8)
+    return scene
+
+
+def gain(image: np.ndarray, factor: float) -> np.ndarray:
+    """The whole frame under more or less light (exposure), clipped like a sensor."""
+    return np.clip(image.astype(np.float32) * factor, 0, 255).astype(np.uint8)
+
+
+def blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    """Out of focus or moving."""
+    return cv2.GaussianBlur(image, (0, 0), sigma)
+
+
+def no_face_images() -> dict[str, np.ndarray]:
+    """Pictures without a face: an empty backdrop, the portrait's lower half, and other skimage images."""
+    from skimage import data
+
+    empty = compose(background=LIGHT_GREY).image.copy()
+    empty[:] = LIGHT_GREY
+    suit = cv2.resize(astronaut()[250:512, 0:512], FRAME, interpolation=cv2.INTER_LINEAR)
+    return {
+        "empty_backdrop": empty,
+        "astronaut_suit_only": suit,
+        "coffee": cv2.resize(np.ascontiguousarray(data.coffee()[:, :, ::-1]), FRAME),
+        "rocket": cv2.resize(np.ascontiguousarray(data.rocket()[:, :, ::-1]), FRAME),
+        "chelsea_cat": cv2.resize(np.ascontiguousarray(data.chelsea()[:, :, ::-1]), FRAME),
+    }
