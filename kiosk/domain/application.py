@@ -16,12 +16,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from kiosk.domain.catalogue import Catalogue, Document, ItemChoice
 from kiosk.domain.fees import FeeBreakdown
-from kiosk.domain.person import Person
+from kiosk.domain.person import DocumentType, Person
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
@@ -324,3 +324,107 @@ def expected_ready(catalogue: Catalogue, today: date, green_channel: GreenChanne
     """When the documents are promised: 7 working days (catalogue), or the green channel's days."""
     days = green_channel.promised_working_days if green_channel else catalogue.processing_working_days
     return catalogue.calendar.add_working_days(today, days)
+
+
+# ==================================================================================================
+# Foreigners
+
+LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z '\-.,<]*")
+NATIONALITY = re.compile(r"[A-Z]{3}")
+DOCUMENT_NUMBER = re.compile(r"[A-Z0-9]{5,15}")
+ARRIVAL_MAX_DAYS_AGO = 30
+STAY_MAX_DAYS = 366
+
+
+def parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(clean(value))
+    except ValueError:
+        return None
+
+
+def parse_foreign_details(values: Mapping[str, str], today: date) -> Person:
+    """A foreigner without the passport at hand (it is lost) types who they are for the
+    lost-passport appointment: ``name`` (Latin letters, as in the passport), ``nationality``
+    (ISO 3166-1 alpha-3), ``birth_date`` (YYYY-MM-DD), ``sex`` (M/F), ``passport_number``
+    (optional)."""
+    errors: dict[str, str] = {}
+    name = re.sub(r"\s+", " ", clean(values.get("name"))).upper()
+    if not name:
+        errors["name"] = "required"
+    elif len(name) > 60:
+        errors["name"] = "too_long"
+    elif len(name) < 2 or not LATIN_NAME.fullmatch(name):
+        errors["name"] = "invalid"
+    nationality = clean(values.get("nationality")).upper()
+    if not nationality:
+        errors["nationality"] = "required"
+    elif not NATIONALITY.fullmatch(nationality):
+        errors["nationality"] = "invalid"
+    born = parse_date(values.get("birth_date"))
+    if not clean(values.get("birth_date")):
+        errors["birth_date"] = "required"
+    elif born is None or born > today or born.year < 1900:
+        errors["birth_date"] = "invalid"
+    sex = clean(values.get("sex")).upper()
+    if sex not in ("M", "F"):
+        errors["sex"] = "required" if not sex else "invalid"
+    number = re.sub(r"\s", "", clean(values.get("passport_number"))).upper()
+    if number and not DOCUMENT_NUMBER.fullmatch(number):
+        errors["passport_number"] = "invalid"
+    if errors:
+        raise InvalidFields(errors)
+    assert born is not None
+    return Person(name=name, sex=sex, birth_date=born, document_number=number,  # type: ignore[arg-type]
+                  document_type=DocumentType.MANUAL, name_en=name, nationality=nationality)
+
+
+def parse_accommodation(values: Mapping[str, str], today: date,
+                        known_region: Callable[[str], bool] | None = None) -> dict[str, str]:
+    """Check the accommodation registration form (Exit and Entry Administration Law art. 39):
+    ``address`` (5-60 characters), ``district`` (GB/T 2260 code), ``arrival`` (YYYY-MM-DD, not in
+    the future, at most 30 days ago: older cases go to the counter), ``departure`` (after arrival,
+    within a year), optional ``host_name``, ``host_phone``, ``mobile``. Returns normalised values."""
+    errors: dict[str, str] = {}
+    address = re.sub(r"\s+", " ", clean(values.get("address")))
+    if not address:
+        errors["address"] = "required"
+    elif len(address) < DETAIL_MIN:
+        errors["address"] = "invalid"
+    elif len(address) > DETAIL_MAX:
+        errors["address"] = "too_long"
+    district = clean(values.get("district"))
+    if not district:
+        errors["district"] = "required"
+    elif not REGION.fullmatch(district) or (known_region is not None and not known_region(district)):
+        errors["district"] = "invalid"
+    arrival = parse_date(values.get("arrival"))
+    if not clean(values.get("arrival")):
+        errors["arrival"] = "required"
+    elif arrival is None or arrival > today:
+        errors["arrival"] = "invalid"
+    elif arrival < today - timedelta(days=ARRIVAL_MAX_DAYS_AGO):
+        errors["arrival"] = "too_old"
+    departure = parse_date(values.get("departure"))
+    if not clean(values.get("departure")):
+        errors["departure"] = "required"
+    elif departure is None or (
+            arrival is not None and not arrival <= departure <= arrival + timedelta(days=STAY_MAX_DAYS)):
+        errors["departure"] = "invalid"
+    result = {"address": address, "district": district,
+              "arrival": arrival.isoformat() if arrival else "",
+              "departure": departure.isoformat() if departure else ""}
+    if clean(values.get("host_name")):
+        host, problem = check_name(values.get("host_name"))
+        if problem:
+            errors["host_name"] = problem
+        result["host_name"] = host
+    for key in ("host_phone", "mobile"):
+        if clean(values.get(key)):
+            phone = normalise_phone(values.get(key))
+            if phone is None:
+                errors[key] = "invalid"
+            result[key] = phone or ""
+    if errors:
+        raise InvalidFields(errors)
+    return result

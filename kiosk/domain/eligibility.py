@@ -68,6 +68,11 @@ NOT_RESIDENT_CARD = Refusal(
     Text("自助申请仅限持居民身份证的内地居民。",
          "Self-service applications are for mainland residents with a resident ID card."),
     _COUNTER, "appointment", "counter_application")
+PASSPORT_EXPIRED = Refusal(
+    "passport_expired",
+    Text("您的护照已过有效期，不能在自助机办理。", "Your passport has expired and cannot be used at the kiosk."),
+    Text("请预约窗口办理，或到人工窗口咨询。", "Book a counter appointment, or ask at a staffed counter."),
+    "appointment", "lost_passport_certificate")
 GUARDIAN_REQUIRED = Refusal(
     "guardian_required",
     Text("未满16周岁须由监护人陪同办理。", "Applicants under 16 must come with a guardian."),
