@@ -10,7 +10,8 @@ photo window is looked at; the face detector runs on a copy shrunk to :attr:`det
 pixels across; light and sharpness read only the inner face; background and crown work on a
 90-pixel-wide copy. Rules that cannot be judged because an earlier one failed are not reported
 (two faces: nothing else; a face of the wrong size: not its height in the frame; wrong exposure:
-not the background's colour, which the same light changed), so the applicant gets one clear fix.
+not the background's colour, which the same light changed; blur: not the background's plainness,
+which the blur spoils next to the hair), so the applicant gets one clear fix.
 """
 
 from __future__ import annotations
@@ -237,8 +238,10 @@ class PhotoAnalyser:
 
     def _background_rules(self, background: Background, exposure_ok: bool, reasons: set[Reason]) -> None:
         rules = self.rules
-        plain = (background.spread <= rules.background_spread_max
-                 and background.chroma_spread <= rules.background_chroma_spread_max)
+        # A blurred frame smears hair into the background next to it: plainness is then not judged.
+        plain = Reason.BLURRED in reasons or (
+            background.spread <= rules.background_spread_max
+            and background.chroma_spread <= rules.background_chroma_spread_max)
         if not plain or (exposure_ok and background.colour == "other"):
             reasons.add(Reason.BACKGROUND)
 

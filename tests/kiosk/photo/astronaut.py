@@ -12,6 +12,7 @@ can be scored (bench/photo_detectors.py) and the expected reason codes are known
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -183,3 +184,73 @@ def no_face_images() -> dict[str, np.ndarray]:
         "rocket": cv2.resize(np.ascontiguousarray(data.rocket()[:, :, ::-1]), FRAME),
         "chelsea_cat": cv2.resize(np.ascontiguousarray(data.chelsea()[:, :, ::-1]), FRAME),
     }
+
+
+def _gradient(left: int, right: int) -> np.ndarray:
+    image = np.zeros((FRAME[1], FRAME[0], 3), np.uint8)
+    image[:] = np.linspace(left, right, FRAME[0]).astype(np.uint8)[None, :, None]
+    return image
+
+
+def _with_poster() -> Scene:
+    scene = compose()
+    cv2.rectangle(scene.image, (150, 5), (230, 70), (60, 90, 160), -1)  # a poster on the wall behind
+    return scene
+
+
+def _changed(scene: Scene, image: np.ndarray) -> Scene:
+    return Scene(image=image, eyes=scene.eyes)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A derived scene and the exact reason codes the analysis must give for it."""
+
+    name: str
+    expected: tuple[str, ...]
+    build: Callable[[], Scene]
+
+
+def _no_face(name: str) -> Callable[[], Scene]:
+    return lambda: Scene(image=no_face_images()[name])
+
+
+CASES: tuple[Case, ...] = (
+    Case("compliant_white", (), compose),
+    Case("compliant_light_grey", (), lambda: compose(background=LIGHT_GREY)),
+    Case("compliant_light_blue", (), lambda: compose(background=LIGHT_BLUE)),
+    Case("compliant_slight_tilt", (), lambda: compose(Pose(angle=-3))),
+    Case("compliant_a_little_left", (), lambda: compose(Pose(centre=0.46))),
+    Case("compliant_slightly_soft", (), lambda: _changed(s := compose(), blur(s.image, 1.5))),
+    Case("face_too_small", ("face_too_small",), lambda: compose(Pose(ied_share=0.19))),
+    Case("face_too_small_on_blue", ("face_too_small",), lambda: compose(Pose(ied_share=0.2), background=LIGHT_BLUE)),
+    Case("face_too_large", ("face_too_large",), lambda: compose(Pose(ied_share=0.38))),
+    Case("off_centre_right", ("off_centre",), lambda: compose(Pose(centre=0.65))),
+    Case("off_centre_left", ("off_centre",), lambda: compose(Pose(centre=0.36))),
+    Case("eyes_too_high", ("off_centre",), lambda: compose(Pose(eye_height=0.33))),
+    Case("eyes_too_low", ("off_centre",), lambda: compose(Pose(eye_height=0.62))),
+    Case("tilted", ("tilted",), lambda: compose(Pose(angle=12))),
+    Case("tilted_other_way_on_blue", ("tilted",), lambda: compose(Pose(angle=-12), background=LIGHT_BLUE)),
+    Case("blurred", ("blurred",), lambda: _changed(s := compose(), blur(s.image, 4))),
+    Case("blurred_badly", ("blurred",), lambda: _changed(s := compose(), blur(s.image, 6))),
+    Case("too_dark", ("too_dark",), lambda: _changed(s := compose(), gain(s.image, 0.4))),
+    Case("too_bright", ("too_bright",), lambda: _changed(s := compose(), gain(s.image, 1.6))),
+    Case("slightly_overexposed", ("too_bright",), lambda: _changed(s := compose(), gain(s.image, 1.3))),
+    Case("uneven_light", ("uneven_light",), lambda: compose(side_light=-0.5)),
+    Case("two_people", ("multiple_faces",),
+         lambda: compose(Pose(ied_share=0.2, centre=0.27), Pose(ied_share=0.2, centre=0.73))),
+    Case("someone_behind", ("multiple_faces",),
+         lambda: compose(Pose(), Pose(ied_share=0.12, centre=0.1, eye_height=0.15))),
+    Case("original_backdrop", ("background",), lambda: compose(background="original")),
+    Case("red_background", ("background",), lambda: compose(background=RED)),
+    Case("dark_background", ("background",), lambda: compose(background=DARK_GREY)),
+    Case("gradient_background", ("background",), lambda: compose(background=_gradient(250, 165))),
+    Case("poster_behind", ("background",), _with_poster),
+    Case("small_and_tilted", ("face_too_small", "tilted"), lambda: compose(Pose(ied_share=0.19, angle=10))),
+    Case("off_centre_and_blurred", ("off_centre", "blurred"),
+         lambda: _changed(s := compose(Pose(centre=0.64)), blur(s.image, 4))),
+    Case("dark_and_uneven", ("too_dark", "uneven_light"),
+         lambda: _changed(s := compose(side_light=-0.5), gain(s.image, 0.4))),
+    *(Case(f"no_face_{name}", ("no_face",), _no_face(name)) for name in
+      ("empty_backdrop", "astronaut_suit_only", "coffee", "rocket", "chelsea_cat")),
+)
