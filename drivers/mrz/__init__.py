@@ -1,0 +1,2 @@
+"""Passport / permit readers that output ICAO 9303 MRZ text: parser with every check digit, line codec,
+push-mode driver and simulator."""
