@@ -233,10 +233,12 @@ class PaymentSimulator(Simulator):
                 setattr(self, key, value)
 
     def reset_terminal(self) -> None:
-        """A factory-fresh terminal: empty journal, first batch and trace, no script, no faults."""
+        """A factory-fresh terminal, cable in: empty journal, first batch and trace, no script, no faults."""
         self.cancel_pending()
         with self._lock:
             self._reset_state()
+        if not self.plugged:
+            self.replug()
 
     def journal(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -261,6 +263,19 @@ class PaymentSimulator(Simulator):
             self.plugged = False
         for listener in list(self._plug_listeners):
             listener(False)
+
+    def charged(self) -> list[str]:
+        """ECR references of the sales that moved money, in order (a repeat would show twice)."""
+        with self._lock:
+            return list(self.charges)
+
+    def settle_batch(self) -> dict[str, Any]:
+        """Close the batch from the terminal's own keypad (staff did it, not the kiosk)."""
+        with self._lock:
+            totals = self._totals()
+            self.settlements.append(totals)
+            self.batch += 1
+            return totals
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Block until no transaction runs and every frame was delivered or given up."""

@@ -61,5 +61,5 @@ class SqliteLedger:
         return ok
 
     def mark_abandoned(self, application_no: str) -> None:
-        self._db.execute("UPDATE applications SET state='abandoned' WHERE application_no=? AND state='awaiting_payment'",
-                         (application_no,))
+        self._db.execute("UPDATE applications SET state='abandoned'"
+                         " WHERE application_no=? AND state='awaiting_payment'", (application_no,))
