@@ -110,10 +110,9 @@ class Serial(SerialBase):
                     self._readable = False
                     continue
                 raise SerialException(exc.errno, f"{self._port}: read failed: {exc}") from exc
-            if not chunk:  # a zero-length packet: nothing now; never spin on it
-                if remaining:
-                    time.sleep(min(remaining, 0.05))
-                break
+            if not chunk:  # readable but empty: hung up (pyserial's own Serial concludes the same)
+                raise SerialException(f"{self._port}: device reports readiness to read but returned no data "
+                                      "(device disconnected?)")
             data += chunk
         return bytes(data)
 

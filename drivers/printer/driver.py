@@ -137,9 +137,12 @@ class ReceiptPrinter:
         deadline = time.monotonic() + self.status_timeout
         while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise DeviceTimeout(f"printer: no answer to DLE EOT {which} within {self.status_timeout} s")
-            event = self.link.next_event(remaining)
+            try:
+                if remaining <= 0:
+                    raise DeviceTimeout("deadline passed")
+                event = self.link.next_event(remaining)
+            except DeviceTimeout:
+                raise DeviceTimeout(f"printer: no answer to DLE EOT {which} within {self.status_timeout} s") from None
             if isinstance(event, wanted):
                 return event
             if isinstance(event, PaperSensorReply) and marker is not None:

@@ -32,6 +32,7 @@ CELL_B = (9, 17)
 CJK_CELL = (24, 24)
 _GLYPH_SIZE = {"A": 22, "B": 16}
 _BASELINE = {"A": 19, "B": 13}
+_HORIZONTAL_RULES = frozenset("─━═")
 _INK_THRESHOLD = 110  # antialiased coverage at or above this becomes a dot
 
 
@@ -101,23 +102,22 @@ class Typeface:
         cell_w, cell_h = CJK_CELL if wide else (CELL_B if face == "B" else CELL_A)
         font = self._fonts[face]
         baseline = _BASELINE[face]
-        # Draw on a generous canvas at the font's natural advance, then fit it to the cell width,
-        # as printer fonts are condensed to their cells.
+        # Draw at the font's natural advance, then fit it to the cell: Chinese glyphs are centred
+        # in their square cell, ASCII glyphs condensed to theirs, as printer fonts are.
         advance = max(1, round(font.getlength(ch))) if ch.strip() else cell_w
         canvas = Image.new("L", (max(advance, cell_w), cell_h), 0)
-        ImageDraw.Draw(canvas).text((0, baseline), ch, font=font, fill=255, anchor="ls")
-        if wide:
-            glyph = canvas.crop((0, 0, cell_w, cell_h))
-            bbox = glyph.getbbox()
-            if bbox is not None:  # centre the glyph in its square cell
-                inked = glyph.crop((bbox[0], 0, bbox[2], cell_h))
-                glyph = Image.new("L", (cell_w, cell_h), 0)
-                glyph.paste(inked, ((cell_w - inked.width) // 2, 0))
-        elif advance != cell_w:
-            glyph = canvas.crop((0, 0, advance, cell_h)).resize((cell_w, cell_h), Image.Resampling.LANCZOS)
+        x = max(0, (cell_w - advance) // 2) if wide else 0
+        ImageDraw.Draw(canvas).text((x, baseline), ch, font=font, fill=255, anchor="ls")
+        inked = canvas.point(lambda v: 255 if v >= _INK_THRESHOLD else 0)
+        if wide and ch in _HORIZONTAL_RULES and inked.getbbox() is not None:
+            # Horizontal box-drawing lines run edge to edge in printer fonts, so that rules join up.
+            left, _, right, _ = inked.getbbox()
+            glyph = inked.crop((left, 0, right, cell_h)).resize((cell_w, cell_h), Image.Resampling.NEAREST)
+        elif wide or advance == cell_w:
+            glyph = inked.crop((0, 0, cell_w, cell_h))
         else:
-            glyph = canvas
-        glyph = glyph.point(lambda v: 255 if v >= _INK_THRESHOLD else 0)
+            glyph = canvas.crop((0, 0, advance, cell_h)).resize((cell_w, cell_h), Image.Resampling.LANCZOS)
+            glyph = glyph.point(lambda v: 255 if v >= _INK_THRESHOLD else 0)
         if style.bold:  # double strike, one dot to the right
             shifted = Image.new("L", glyph.size, 0)
             shifted.paste(glyph, (1, 0))

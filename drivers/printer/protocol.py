@@ -122,6 +122,14 @@ class TabStops:
 
 
 @dataclass(frozen=True)
+class Position:
+    """``ESC $ nL nH``: continue the line at ``dots`` from the left margin (right-aligned values for
+    four bytes instead of a run of spaces)."""
+
+    dots: int
+
+
+@dataclass(frozen=True)
 class Tab:
     """``HT``: move to the next tab position (one byte instead of a run of spaces)."""
 
@@ -230,7 +238,7 @@ class PaperSensorQuery:
 
 Command = (
     Initialise | ChineseMode | Text | Bold | CharacterSize | Font | Alignment | LineSpacing | Feed
-    | TabStops | Tab | QrModel | QrModuleSize | QrErrorLevel | QrStore | QrPrint | QrCode | Code128
+    | TabStops | Tab | Position | QrModel | QrModuleSize | QrErrorLevel | QrStore | QrPrint | QrCode | Code128
     | RasterImage | Cut | StatusRequest | PaperSensorQuery
 )
 
@@ -381,6 +389,8 @@ def encode(cmd: Command) -> bytes:
             return bytes([ESC, 0x44, *(_byte(c, "tab column", 1) for c in columns), 0])
         case Tab():
             return bytes([HT])
+        case Position(dots=dots):
+            return bytes([ESC, 0x24, _byte(dots, "position", 0, 0xFFFF) & 0xFF, dots >> 8])
         case QrModel(model=model):
             if model not in _QR_MODEL_CODE:
                 raise LocalProtocolError(f"QR model must be 1 or 2, got {model!r}")

@@ -755,7 +755,7 @@ class PrinterSimulator(Simulator):
         """``GS ( L`` fn 112 (store raster graphics) and fn 50 (print them), as python-escpos sends."""
         fn = body[1]
         if fn == 0x70 and len(body) >= 10:
-            scale_x, scale_y = body[3], body[4]
+            scale_x, scale_y = min(2, max(1, body[3])), min(2, max(1, body[4]))  # the printer knows x1, x2
             width, height = body[6] | body[7] << 8, body[8] | body[9] << 8
             data = body[10:]
             image = self._bits_image(data, (width + 7) // 8, height)
@@ -763,8 +763,7 @@ class PrinterSimulator(Simulator):
                 self._skip(offset, chunk, "graphics data shorter than its size")
                 return
             image = image.crop((0, 0, width, height))
-            self._graphics = image.resize((width * max(1, scale_x), height * max(1, scale_y)),
-                                          Image.Resampling.NEAREST)
+            self._graphics = image.resize((width * scale_x, height * scale_y), Image.Resampling.NEAREST)
         elif fn in (0x32, 0x02):
             if self._graphics is not None:
                 image, self._graphics = self._graphics, None
