@@ -84,6 +84,8 @@ class IdCardSection:
     poll_interval: float = 0.5
     command_timeout: float = 1.0
     read_timeout: float = 3.0
+    read_fingerprint: bool = True
+    photo_decoder: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class MrzSection:
     port: PortUrl = PortUrl("/dev/kiosk-mrz")
     baudrate: int = 9600
     line_ending: Literal["CR", "LF", "CRLF"] = "CRLF"
+    parity: Literal["N", "E", "O"] = "N"
+    framing: Literal["lines", "stx-etx"] = "lines"
 
 
 @dataclass(frozen=True)
