@@ -45,6 +45,34 @@ class ScanRejected:
     detail: str
 
 
+class RepeatFilter:
+    """Admits a code unless it is the last one and was last seen less than ``window`` s ago.
+
+    Every sighting, admitted or not, moves "last seen", so the window slides along a hold.
+    """
+
+    def __init__(self, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window = window
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_text: str | None = None
+        self._last_seen = 0.0
+        self.suppressed = 0
+
+    def admit(self, text: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            repeat = text == self._last_text and now - self._last_seen < self.window
+            self._last_text, self._last_seen = text, now
+            if repeat:
+                self.suppressed += 1
+            return not repeat
+
+    def forget(self) -> None:
+        with self._lock:
+            self._last_text = None
+
+
 class BarcodeScanner:
     def __init__(
         self,
@@ -59,12 +87,7 @@ class BarcodeScanner:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._on_event = on_event
-        self.repeat_window = repeat_window
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._last_text: str | None = None
-        self._last_seen = 0.0
-        self.suppressed = 0  # repeats swallowed by the window
+        self.repeats = RepeatFilter(repeat_window, clock)
         self.link = Link(url, ScannerProtocol(suffix, prefix, max_length), self._handle,
                          settings=SerialSettings(baudrate=baudrate), name="scanner")
 
@@ -88,18 +111,11 @@ class BarcodeScanner:
 
     def forget(self) -> None:
         """Forget the last code (session end: the next applicant's scan of it counts again)."""
-        with self._lock:
-            self._last_text = None
+        self.repeats.forget()
 
     def _handle(self, event: object) -> None:
         if isinstance(event, Scanned):
-            now = self._clock()
-            with self._lock:
-                repeat = event.text == self._last_text and now - self._last_seen < self.repeat_window
-                self._last_text, self._last_seen = event.text, now
-                if repeat:
-                    self.suppressed += 1
-            if not repeat:
+            if self.repeats.admit(event.text):
                 self._on_event(BarcodeScanned(event.text))
         elif isinstance(event, ScanRefused):
             log.warning("scanner: refused a scan: %s", event.reason)

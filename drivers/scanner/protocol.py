@@ -114,7 +114,8 @@ class ScannerProtocol:
             if end < 0:
                 if len(self._buffer) > self._limit:
                     length = len(self._buffer)
-                    self._buffer.clear()
+                    keep = len(self.suffix) - 1  # the first half of a CR LF may be the last byte
+                    del self._buffer[: length - keep]
                     self._discarding = True
                     raise ScanTooLong(f"scan longer than {self.max_length} characters (no suffix after {length} bytes)",
                                       length)
