@@ -1,13 +1,191 @@
-"""``kiosk-central``: run the reference central service (filled in by the central service issue)."""
+"""``kiosk-central``: run and administer the reference central service.
+
+    kiosk-central serve [--host H] [--port P] [--workers N]
+    kiosk-central migrate
+    kiosk-central add-kiosk KIOSK_ID [--secret-file PATH] [--rotate]
+    kiosk-central add-staff USERNAME [--password-stdin]
+    kiosk-central seed-demo [--config FILE ...]
+
+Every command takes ``--db URL`` (default: the ``KIOSK_CENTRAL_DB`` environment variable, else
+SQLite in ``--data-dir``, default ``var/central``). ``serve`` migrates the schema first.
+"""
 
 from __future__ import annotations
 
+import argparse
+import getpass
+import os
 import sys
+from dataclasses import replace
+from pathlib import Path
+
+from central.settings import ENV_DATA_DIR, ENV_DB, CentralSettings
+
+
+def _settings(args: argparse.Namespace) -> CentralSettings:
+    env = dict(os.environ)
+    if args.data_dir:
+        env[ENV_DATA_DIR] = args.data_dir
+    if args.db:
+        env[ENV_DB] = args.db
+    settings = CentralSettings.from_environment(env)
+    if getattr(args, "catalogue", None):
+        settings = replace(settings, catalogue_file=Path(args.catalogue))
+    if getattr(args, "sms_sender", None):
+        settings = replace(settings, sms_sender=args.sms_sender)
+    return settings
+
+
+def _database_and_sealer(settings: CentralSettings):  # type: ignore[no-untyped-def]
+    from central.db import Database
+    from central.migrate import upgrade
+    from central.sealing import Sealer, load_or_create_key
+
+    database = Database(settings.database_url)
+    upgrade(database)
+    return database, Sealer(load_or_create_key(settings.key_file))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from central.app import create_app
+    from privacy_log import configure_logging
+
+    settings = _settings(args)
+    configure_logging(args.log_level.upper(), program="kiosk-central")
+    database, _sealer = _database_and_sealer(settings)
+    database.dispose()
+    common = {"host": args.host, "port": args.port, "log_config": None, "access_log": not args.no_access_log,
+              "timeout_graceful_shutdown": 5}
+    if args.workers > 1:
+        os.environ.update(settings.to_environment())
+        uvicorn.run("central.app:app_from_environment", factory=True, workers=args.workers, **common)
+    else:
+        uvicorn.run(create_app(settings), **common)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from central.migrate import current_revision
+
+    database, _ = _database_and_sealer(_settings(args))
+    print(f"schema at revision {current_revision(database)}")
+    return 0
+
+
+def cmd_add_kiosk(args: argparse.Namespace) -> int:
+    from central.context import utc_now
+    from central.kiosks import KioskExists, add_kiosk, write_secret_file
+
+    database, sealer = _database_and_sealer(_settings(args))
+    try:
+        secret = add_kiosk(database, sealer, args.kiosk_id, now=utc_now(), name=args.name, rotate=args.rotate)
+    except KioskExists:
+        print(f"kiosk {args.kiosk_id} exists; use --rotate to give it a new secret", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"add-kiosk: {exc}", file=sys.stderr)
+        return 2
+    if args.secret_file:
+        write_secret_file(Path(args.secret_file), secret)
+        print(f"kiosk {args.kiosk_id} registered; secret written to {args.secret_file} (mode 0600)")
+    else:
+        print(f"kiosk {args.kiosk_id} registered; put this secret in the kiosk's [central] secret_file:")
+        print(secret)
+    return 0
+
+
+def cmd_add_staff(args: argparse.Namespace) -> int:
+    from central.console.staff_auth import StaffAuth, StaffExists
+    from central.context import utc_now
+
+    database, _ = _database_and_sealer(_settings(args))
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != password:
+            print("add-staff: the passwords differ", file=sys.stderr)
+            return 2
+    try:
+        StaffAuth(database, utc_now).create_staff(args.username, password, args.display_name, replace=args.replace)
+    except StaffExists:
+        print(f"staff user {args.username} exists; use --replace to set a new password", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"add-staff: {exc}", file=sys.stderr)
+        return 2
+    print(f"staff user {args.username} can sign in at /console/login")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from central.context import local_today, utc_now
+    from central.seed import seed_demo
+    from kiosk.config import ConfigError, config_files, load_config
+
+    try:
+        config = load_config(config_files(args.config, simulated=not args.config))
+    except ConfigError as exc:
+        print(f"seed-demo: kiosk configuration: {exc}", file=sys.stderr)
+        return 2
+    secret_file = Path(args.secret_file) if args.secret_file else config.resolve(config.central.secret_file)
+    database, sealer = _database_and_sealer(_settings(args))
+    result = seed_demo(database, sealer, kiosk_id=config.kiosk.id, secret_file=secret_file, now=utc_now(),
+                       today=local_today())
+    print(f"demo kiosk {result.kiosk_id}: secret in {result.secret_file}")
+    print(f"demo staff: user {result.staff_user!r}, password {result.staff_password!r}")
+    print(f"notices added: {result.notices_added}; appointment slots added: {result.slots_added}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help=f"database URL (default: ${ENV_DB}, else SQLite under --data-dir)")
+    common.add_argument("--data-dir", help=f"data directory for SQLite and the key file (default: ${ENV_DATA_DIR} "
+                                           "or var/central)")
+    parser = argparse.ArgumentParser(prog="kiosk-central", description="Reference central service for the kiosks")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", parents=[common], help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8700)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL: one per core)")
+    serve.add_argument("--catalogue", help="catalogue JSON served at /v1/catalogue (default config/catalogue.json)")
+    serve.add_argument("--sms-sender", help="module:factory of an SMS sender (default: record only)")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--no-access-log", action="store_true", help="do not log every request")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = commands.add_parser("migrate", parents=[common], help="bring the schema up to date")
+    migrate.set_defaults(func=cmd_migrate)
+
+    kiosk = commands.add_parser("add-kiosk", parents=[common], help="register a kiosk and create its secret")
+    kiosk.add_argument("kiosk_id")
+    kiosk.add_argument("--name", default="")
+    kiosk.add_argument("--secret-file", help="write the secret here (mode 0600) instead of printing it")
+    kiosk.add_argument("--rotate", action="store_true", help="give an existing kiosk a new secret")
+    kiosk.set_defaults(func=cmd_add_kiosk)
+
+    staff = commands.add_parser("add-staff", parents=[common], help="create a staff console user")
+    staff.add_argument("username")
+    staff.add_argument("--display-name", default="")
+    staff.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    staff.add_argument("--replace", action="store_true", help="set a new password for an existing user")
+    staff.set_defaults(func=cmd_add_staff)
+
+    seed = commands.add_parser("seed-demo", parents=[common], help="demo kiosk, staff user, notices and slots")
+    seed.add_argument("--config", action="append", metavar="FILE",
+                      help="kiosk configuration naming the kiosk id and secret file (default: simulated)")
+    seed.add_argument("--secret-file", help="write the demo kiosk's secret here instead")
+    seed.set_defaults(func=cmd_seed_demo)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("kiosk-central: not built yet", file=sys.stderr)
-    return 1
+    args = build_parser().parse_args(argv)
+    return args.func(args)
 
 
 if __name__ == "__main__":

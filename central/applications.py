@@ -1,0 +1,375 @@
+"""Applications: filing (idempotent), payments, progress lookup by receipt token, and stage changes.
+
+Used by the kiosk API and the staff console alike, so both follow the same rules.
+
+Idempotency: a kiosk files an application with an ``Idempotency-Key`` (its outbox row id). The key
+and a digest of the request (canonical JSON of the validated body, so key order and spacing do not
+matter) are stored on the application. The same key with the same digest answers with the first
+result; the same key with a different body is a conflict, and so is a new key for an application
+number that is already taken. Two copies of one request racing each other meet at the database's
+unique constraint; the loser reads the winner's row and answers as a replay.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from central.db import Database
+from central.models import Application, Payment, ReusablePhoto, StatusEvent
+from central.schemas import (
+    ApplicationIn,
+    ApplicationReceipt,
+    ApplicationSummary,
+    LocalText,
+    PaymentIn,
+    PaymentOut,
+    ProgressOut,
+    TimelineEntry,
+)
+from central.sealing import Sealer
+from central.sms import enqueue_sms, message_text
+from central.stages import LABELS, Stage, StageChangeError, allowed_next, check_transition, expected_ready_on
+from kiosk.domain.progress_code import (
+    InvalidProgressCode,
+    access_token_hash,
+    parse_application_no,
+    parse_progress_payload,
+)
+
+log = logging.getLogger("central.applications")
+
+MAX_FAILED_LOOKUPS = 10
+LOOKUP_LOCK = timedelta(hours=1)
+_LAST4 = re.compile(r"[0-9A-Z]{4}")
+
+# A token hash that matches nothing: compared against when the number is unknown, so an unknown
+# number and a wrong token take the same path and the same time.
+_NO_MATCH = "0" * 64
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different request body."""
+
+
+class NumberTaken(Exception):
+    """Another request (another key) already filed this application number."""
+
+
+class WrongKiosk(Exception):
+    """A kiosk filed or touched an application numbered by another kiosk."""
+
+
+class UnknownApplication(LookupError):
+    pass
+
+
+def request_digest(body: ApplicationIn | PaymentIn | Any) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def details_aad(application_no: str) -> str:
+    return f"application:{application_no}"
+
+
+def label(stage: str) -> LocalText:
+    zh, en = LABELS[Stage(stage)]
+    return LocalText(zh=zh, en=en)
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """What the console shows about an application (personal data stays sealed)."""
+
+    application_no: str
+    kiosk_id: str
+    service: str
+    stage: str
+    collection_method: str
+    green_channel: bool
+    total_fen: int
+    paid_fen: int
+    received_at: datetime
+    expected_ready_on: date
+    tracking_no: str | None
+    rejection_reason: str | None
+    timeline: list[TimelineEntry]
+    next_stages: tuple[Stage, ...]
+
+
+class ApplicationService:
+    def __init__(self, database: Database, sealer: Sealer, *, clock: Callable[[], datetime],
+                 today: Callable[[], date], on_sms: Callable[[], None] = lambda: None) -> None:
+        self._db = database
+        self._sealer = sealer
+        self._clock = clock
+        self._today = today
+        self._on_sms = on_sms
+
+    # -- filing --------------------------------------------------------------------------------
+
+    def submit(self, kiosk_id: str, idempotency_key: str, body: ApplicationIn) -> tuple[ApplicationReceipt, bool]:
+        """File ``body``; return the receipt and whether it is a replay of an earlier request."""
+        if parse_application_no(body.application_no).kiosk_id != kiosk_id:
+            raise WrongKiosk(body.application_no)
+        digest = request_digest(body)
+        try:
+            with self._db.write() as session:
+                replay = self._replay(session, kiosk_id, idempotency_key, digest)
+                if replay is not None:
+                    return replay, True
+                if session.get(Application, body.application_no) is not None:
+                    raise NumberTaken(body.application_no)
+                receipt, sms = self._insert(session, kiosk_id, idempotency_key, digest, body)
+        except IntegrityError:
+            # A concurrent copy of this request (or of this number) won the race.
+            with self._db.read() as session:
+                replay = self._replay(session, kiosk_id, idempotency_key, digest)
+            if replay is None:
+                raise NumberTaken(body.application_no) from None
+            return replay, True
+        if sms:
+            self._on_sms()
+        return receipt, False
+
+    def _replay(self, session: Session, kiosk_id: str, key: str, digest: str) -> ApplicationReceipt | None:
+        existing = session.scalar(select(Application).where(Application.kiosk_id == kiosk_id,
+                                                            Application.idempotency_key == key))
+        if existing is None:
+            return None
+        if not hmac.compare_digest(existing.request_digest, digest):
+            raise IdempotencyConflict(key)
+        return ApplicationReceipt(application_no=existing.application_no, stage=Stage.RECEIVED.value,
+                                  received_at=existing.received_at, expected_ready_on=existing.expected_ready_on)
+
+    def _insert(self, session: Session, kiosk_id: str, key: str, digest: str,
+                body: ApplicationIn) -> tuple[ApplicationReceipt, bool]:
+        now = self._clock()
+        ready_on = expected_ready_on(self._today(), body.green_channel)
+        no = body.application_no
+        sealed = self._sealer.seal_json({"details": body.details, "phone": body.phone, "id_number": body.id_number,
+                                         "items": [i.model_dump() for i in body.items],
+                                         "photo_jpeg_base64": body.photo_jpeg_base64}, details_aad(no))
+        session.add(Application(
+            application_no=no, kiosk_id=kiosk_id, idempotency_key=key, request_digest=digest,
+            access_token_hash=body.access_token_hash, service=body.service,
+            collection_method=body.collection_method, green_channel=body.green_channel, total_fen=body.total_fen,
+            language=body.language, filed_at=body.filed_at, received_at=now, expected_ready_on=ready_on,
+            stage=Stage.RECEIVED.value, stage_changed_at=now, sealed_details=sealed,
+            verification_hash=self._verification_hash(no, body.id_number[-4:]) if body.id_number else None,
+            failed_lookups=0))
+        session.flush()  # the application row first: events and payments refer to it
+        session.add(StatusEvent(application_no=no, stage=Stage.RECEIVED.value, at=now, actor=f"kiosk:{kiosk_id}"))
+        for payment in body.payments:
+            session.add(self._payment_row(kiosk_id, no, payment, now))
+        if body.photo_jpeg_base64 and body.id_number:
+            self._keep_photo(session, id_number=body.id_number, jpeg_b64=body.photo_jpeg_base64, no=no,
+                             taken_on=body.filed_at.date(), now=now)
+        if body.phone:
+            text = message_text("received", body.language, no, expected_ready_on=ready_on)
+            enqueue_sms(session, self._sealer, application_no=no, event="received", phone=body.phone, text=text,
+                        now=now)
+        receipt = ApplicationReceipt(application_no=no, stage=Stage.RECEIVED.value, received_at=now,
+                                     expected_ready_on=ready_on)
+        return receipt, bool(body.phone)
+
+    def _payment_row(self, kiosk_id: str, no: str, payment: PaymentIn, now: datetime) -> Payment:
+        return Payment(reference=payment.reference, application_no=no, kiosk_id=kiosk_id,
+                       amount_fen=payment.amount_fen, approved_at=payment.approved_at, received_at=now,
+                       terminal_id=payment.terminal_id, auth_code=payment.auth_code,
+                       card_masked=payment.card_masked, trace_no=payment.trace_no, batch_no=payment.batch_no,
+                       rrn=payment.rrn, merchant_id=payment.merchant_id)
+
+    def _keep_photo(self, session: Session, *, id_number: str, jpeg_b64: str, no: str, taken_on: date,
+                    now: datetime) -> None:
+        key = self._sealer.lookup_key("id_number", id_number.upper())
+        jpeg = self._sealer.seal(base64.b64decode(jpeg_b64), f"photo:{key}")
+        row = session.get(ReusablePhoto, key)
+        if row is None:
+            session.add(ReusablePhoto(id_number_key=key, taken_on=taken_on, jpeg_sealed=jpeg, application_no=no,
+                                      updated_at=now))
+        elif taken_on >= row.taken_on:
+            row.taken_on, row.jpeg_sealed, row.application_no, row.updated_at = taken_on, jpeg, no, now
+
+    # -- payments ------------------------------------------------------------------------------
+
+    def attach_payment(self, kiosk_id: str, application_no: str, payment: PaymentIn) -> PaymentOut:
+        """Record a payment for an application this kiosk filed; idempotent by payment reference."""
+        try:
+            with self._db.write() as session:
+                app = session.get(Application, application_no)
+                if app is None or app.kiosk_id != kiosk_id:
+                    raise UnknownApplication(application_no)
+                existing = session.get(Payment, payment.reference)
+                if existing is not None:
+                    return self._payment_out(existing, application_no, payment, replayed=True)
+                row = self._payment_row(kiosk_id, application_no, payment, self._clock())
+                session.add(row)
+        except IntegrityError:
+            with self._db.read() as session:
+                existing = session.get(Payment, payment.reference)
+                if existing is None:
+                    raise
+                return self._payment_out(existing, application_no, payment, replayed=True)
+        return PaymentOut(reference=row.reference, application_no=application_no, amount_fen=row.amount_fen,
+                          received_at=row.received_at)
+
+    def _payment_out(self, existing: Payment, application_no: str, payment: PaymentIn, *,
+                     replayed: bool) -> PaymentOut:
+        if existing.application_no != application_no or existing.amount_fen != payment.amount_fen:
+            raise IdempotencyConflict(payment.reference)
+        return PaymentOut(reference=existing.reference, application_no=existing.application_no,
+                          amount_fen=existing.amount_fen, received_at=existing.received_at, replayed=replayed)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def summary(self, kiosk_id: str, application_no: str) -> ApplicationSummary | None:
+        with self._db.read() as session:
+            app = session.get(Application, application_no)
+            if app is None or app.kiosk_id != kiosk_id:
+                return None
+            paid = sum(session.scalars(select(Payment.amount_fen).where(Payment.application_no == application_no)))
+            return ApplicationSummary(application_no=app.application_no, stage=app.stage,
+                                      received_at=app.received_at, expected_ready_on=app.expected_ready_on,
+                                      paid_fen=paid)
+
+    def progress(self, application_no: str, token: str) -> ProgressOut | None:
+        """The timeline for a receipt's number and token; None when either is wrong (the caller
+        cannot tell which)."""
+        try:
+            presented = access_token_hash(application_no, token)
+        except (InvalidProgressCode, ValueError):
+            return None
+        with self._db.read() as session:
+            app = session.get(Application, application_no)
+            # Compare against a hash that matches nothing when the number is unknown, so both
+            # failures take the same path.
+            stored = app.access_token_hash if app is not None else _NO_MATCH
+            if not hmac.compare_digest(stored, presented) or app is None:
+                return None
+            return self._progress_out(session, app)
+
+    def _verification_hash(self, application_no: str, last4: str) -> str:
+        return self._sealer.lookup_key("verification", f"{application_no}:{last4.upper()}")
+
+    def progress_by_verification(self, application_no: str, verification: str) -> ProgressOut | None:
+        """The timeline for a typed number plus the last four characters of the applicant's
+        document number. Four characters can be guessed, so after ``MAX_FAILED_LOOKUPS`` wrong
+        tries the number answers "not found" to every typed lookup for ``LOOKUP_LOCK`` (the QR
+        code's token still works). Every failure looks the same to the caller."""
+        last4 = verification.strip().upper()
+        if not _LAST4.fullmatch(last4):
+            return None
+        presented = self._verification_hash(application_no, last4)
+        with self._db.write() as session:
+            app = session.get(Application, application_no)
+            if app is None or app.verification_hash is None:
+                return None
+            now = self._clock()
+            if app.lookup_locked_until is not None and app.lookup_locked_until > now:
+                return None
+            if not hmac.compare_digest(app.verification_hash, presented):
+                app.failed_lookups += 1
+                if app.failed_lookups >= MAX_FAILED_LOOKUPS:
+                    app.failed_lookups = 0
+                    app.lookup_locked_until = now + LOOKUP_LOCK
+                    log.warning("application %s: typed lookups locked after repeated wrong verification",
+                                application_no)
+                return None
+            app.failed_lookups = 0
+            return self._progress_out(session, app)
+
+    def _progress_out(self, session: Session, app: Application) -> ProgressOut:
+        return ProgressOut(application_no=app.application_no, stage=app.stage, label=label(app.stage),
+                           collection_method=app.collection_method, expected_ready_on=app.expected_ready_on,
+                           tracking_no=app.tracking_no, rejection_reason=app.rejection_reason,
+                           timeline=self._timeline(session, app.application_no))
+
+    def progress_by_code(self, payload: str) -> ProgressOut | None:
+        try:
+            code = parse_progress_payload(payload)
+        except InvalidProgressCode:
+            return None
+        return self.progress(code.application_no, code.token)
+
+    def _timeline(self, session: Session, application_no: str) -> list[TimelineEntry]:
+        events = session.scalars(select(StatusEvent).where(StatusEvent.application_no == application_no)
+                                 .order_by(StatusEvent.at, StatusEvent.id))
+        return [TimelineEntry(stage=e.stage, label=label(e.stage), at=e.at, tracking_no=e.tracking_no,
+                              reason=e.reason) for e in events]
+
+    def staff_view(self, application_no: str) -> StaffView | None:
+        with self._db.read() as session:
+            app = session.get(Application, application_no)
+            if app is None:
+                return None
+            paid = sum(session.scalars(select(Payment.amount_fen).where(Payment.application_no == application_no)))
+            return StaffView(
+                application_no=app.application_no, kiosk_id=app.kiosk_id, service=app.service, stage=app.stage,
+                collection_method=app.collection_method, green_channel=app.green_channel,
+                total_fen=app.total_fen, paid_fen=paid, received_at=app.received_at,
+                expected_ready_on=app.expected_ready_on, tracking_no=app.tracking_no,
+                rejection_reason=app.rejection_reason, timeline=self._timeline(session, application_no),
+                next_stages=allowed_next(Stage(app.stage), app.collection_method))
+
+    # -- stage changes (staff) -----------------------------------------------------------------
+
+    def advance(self, application_no: str, target: Stage, *, actor: str, tracking_no: str | None = None,
+                reason: str | None = None) -> None:
+        """Move an application to ``target``; raises :class:`StageChangeError` for a move the table
+        forbids and :class:`UnknownApplication` for a number that does not exist."""
+        tracking_no = (tracking_no or "").strip() or None
+        reason = (reason or "").strip() or None
+        with self._db.write() as session:
+            app = session.scalar(select(Application).where(Application.application_no == application_no)
+                                 .with_for_update())
+            if app is None:
+                raise UnknownApplication(application_no)
+            check_transition(Stage(app.stage), target, app.collection_method, tracking_no=tracking_no,
+                             reason=reason)
+            now = self._clock()
+            app.stage = target.value
+            app.stage_changed_at = now
+            if target == Stage.POSTED:
+                app.tracking_no = tracking_no
+            if target == Stage.REJECTED:
+                app.rejection_reason = reason
+            session.add(StatusEvent(application_no=application_no, stage=target.value, at=now,
+                                    tracking_no=tracking_no if target == Stage.POSTED else None,
+                                    reason=reason if target == Stage.REJECTED else None, actor=actor))
+            phone = self._sealer.open_json(app.sealed_details, details_aad(application_no)).get("phone")
+            if phone:
+                text = message_text(target, app.language, application_no, tracking_no=tracking_no, reason=reason)
+                enqueue_sms(session, self._sealer, application_no=application_no, event=target.value, phone=phone,
+                            text=text, now=now)
+        log.info("application %s moved to %s by %s", application_no, target.value, actor)
+        if phone:
+            self._on_sms()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+__all__ = [
+    "ApplicationService",
+    "IdempotencyConflict",
+    "NumberTaken",
+    "StaffView",
+    "StageChangeError",
+    "UnknownApplication",
+    "WrongKiosk",
+]

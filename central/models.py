@@ -1,0 +1,282 @@
+"""Tables of the central service (SQLAlchemy 2 declarative mapping).
+
+The schema itself is created and changed only by the migrations in ``central/migrations``; these
+classes must match them (tests compare the two). Personal data (the applicant's form, phone numbers,
+photos, the kiosk secrets) is stored sealed with AES-GCM (``central.sealing``), never in clear.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on both databases (SQLite would otherwise hand back naive values)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Kiosk(Base):
+    __tablename__ = "kiosks"
+
+    id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_health: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Heartbeat(Base):
+    __tablename__ = "heartbeats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    health: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RequestNonce(Base):
+    """Signatures seen in the last few minutes: a request whose signature is here is a replay."""
+
+    __tablename__ = "request_nonces"
+
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(8))
+    seen_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("kiosk_id", "idempotency_key", name="uq_applications_idempotency"),)
+
+    application_no: Mapped[str] = mapped_column(String(18), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    request_digest: Mapped[str] = mapped_column(String(64))
+    access_token_hash: Mapped[str] = mapped_column(String(64))
+    service: Mapped[str] = mapped_column(String(64))
+    collection_method: Mapped[str] = mapped_column(String(8))
+    green_channel: Mapped[bool] = mapped_column(Boolean, default=False)
+    total_fen: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(8))
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    expected_ready_on: Mapped[date] = mapped_column(Date)
+    stage: Mapped[str] = mapped_column(String(24))
+    stage_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tracking_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    rejection_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sealed_details: Mapped[bytes] = mapped_column(LargeBinary)
+    verification_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    failed_lookups: Mapped[int] = mapped_column(Integer, default=0)
+    lookup_locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class StatusEvent(Base):
+    __tablename__ = "status_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_no: Mapped[str] = mapped_column(ForeignKey("applications.application_no"), index=True)
+    stage: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tracking_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor: Mapped[str] = mapped_column(String(64))
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    reference: Mapped[str] = mapped_column(String(32), primary_key=True)
+    application_no: Mapped[str] = mapped_column(ForeignKey("applications.application_no"), index=True)
+    kiosk_id: Mapped[str] = mapped_column(String(8), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    terminal_id: Mapped[str] = mapped_column(String(32), default="")
+    auth_code: Mapped[str] = mapped_column(String(16), default="")
+    card_masked: Mapped[str] = mapped_column(String(32), default="")
+    trace_no: Mapped[str] = mapped_column(String(16), default="")
+    batch_no: Mapped[str] = mapped_column(String(16), default="")
+    rrn: Mapped[str] = mapped_column(String(32), default="")
+    merchant_id: Mapped[str] = mapped_column(String(32), default="")
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    body_zh: Mapped[str] = mapped_column(Text, default="")
+    body_en: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    starts_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AppointmentSlot(Base):
+    __tablename__ = "appointment_slots"
+    __table_args__ = (
+        UniqueConstraint("service", "day", "start_time", name="uq_slots_service_day_start"),
+        Index("ix_slots_service_day", "service", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[str] = mapped_column(String(5))
+    end_time: Mapped[str] = mapped_column(String(5))
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (UniqueConstraint("kiosk_id", "idempotency_key", name="uq_appointments_idempotency"),)
+
+    reference: Mapped[str] = mapped_column(String(16), primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slots.id"), index=True)
+    kiosk_id: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12))
+    sealed_applicant: Mapped[bytes] = mapped_column(LargeBinary)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Questionnaire(Base):
+    __tablename__ = "questionnaires"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[dict[str, Any]] = mapped_column(JSON)
+    questions: Mapped[list[Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SurveyResponse(Base):
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("kiosk_id", "idempotency_key", name="uq_survey_idempotency"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(String(8), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    questionnaire_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    language: Mapped[str] = mapped_column(String(8))
+    application_no: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReconciliationReport(Base):
+    __tablename__ = "reconciliation_reports"
+    __table_args__ = (UniqueConstraint("kiosk_id", "day", name="uq_reconciliation_kiosk_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    day: Mapped[date] = mapped_column(Date)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    matched: Mapped[bool] = mapped_column(Boolean)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SmsMessage(Base):
+    """The SMS outbox: written in the same transaction as the change it announces."""
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (
+        UniqueConstraint("application_no", "event", name="uq_sms_application_event"),
+        Index("ix_sms_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_no: Mapped[str] = mapped_column(String(18))
+    event: Mapped[str] = mapped_column(String(24))
+    phone_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ReusablePhoto(Base):
+    """The latest accepted photo per person, keyed by a keyed hash of the ID number."""
+
+    __tablename__ = "reusable_photos"
+
+    id_number_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    taken_on: Mapped[date] = mapped_column(Date)
+    jpeg_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    application_no: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StaffSession(Base):
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,345 @@
+"""Request and response bodies of the kiosk API (pydantic): the OpenAPI document is generated from these.
+
+Every field is bounded (length, range, pattern) because the bounds are the contract: a value the
+database could not store (an integer beyond 32 bits, a NUL character PostgreSQL refuses, a date
+whose arithmetic overflows) must be a 422 for the caller, never a 500 from deep inside.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from kiosk.domain.progress_code import APPLICATION_NO_PATTERN, InvalidApplicationNumber, parse_application_no
+
+_NO_NUL = r"^[^\x00]*$"
+_SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+
+MAX_FEN = 100_000_000  # one million yuan: far above any fee, far below 2**31
+
+
+def _check_day(value: date) -> date:
+    if not date(2000, 1, 1) <= value <= date(2099, 12, 31):
+        raise ValueError("a date from 2000-01-01 to 2099-12-31")
+    return value
+
+
+def _check_instant(value: datetime) -> datetime:
+    _check_day(value.astimezone(UTC).date())
+    return value
+
+
+def _check_application_no(value: str) -> str:
+    try:
+        parse_application_no(value)
+    except InvalidApplicationNumber as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _check_base64(value: str) -> str:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("standard base64") from None
+    return value
+
+
+def Line(max_length: int, min_length: int = 0) -> Any:
+    """A single line of text without control characters."""
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length, pattern=_SINGLE_LINE)]
+
+
+def Paragraph(max_length: int) -> Any:
+    """Free text (new lines allowed) without NUL characters."""
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=_NO_NUL)]
+
+
+Day = Annotated[date, AfterValidator(_check_day)]
+Instant = Annotated[AwareDatetime, AfterValidator(_check_instant)]
+Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,63}$")]
+ApplicationNo = Annotated[str, StringConstraints(pattern=APPLICATION_NO_PATTERN), AfterValidator(_check_application_no)]
+Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(_[A-Z]{2})?$")]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{6,20}$")]
+DocumentNumber = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{5,32}$")]
+PaymentReference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\-]{1,32}$")]
+DetailCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,32}$")]
+Id32 = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocalText(BaseModel):
+    zh: str
+    en: str
+
+
+# ---------------------------------------------------------------------------------------------------
+# Applications, payments, progress
+
+
+class LineItem(Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,79}$")] = Field(
+        description="fee line code, e.g. passport or hkmo_endorsement:G:HK:single_3m")
+    fee_fen: Fen
+
+
+class PaymentIn(BaseModel):
+    """A card payment approved by the kiosk's terminal. Unknown extra fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    reference: PaymentReference = Field(description="ECR order reference, {application_no}P{attempt}")
+    amount_fen: Fen
+    approved_at: Instant | None = None
+    terminal_id: Line(32) = ""
+    auth_code: Line(16) = ""
+    card_masked: Annotated[str, StringConstraints(pattern=r"^[0-9*]{0,32}$")] = ""
+    trace_no: Line(16) = ""
+    batch_no: Line(16) = ""
+    rrn: Line(32) = ""
+    merchant_id: Line(32) = ""
+
+
+class PaymentOut(BaseModel):
+    reference: str
+    application_no: str
+    amount_fen: int
+    received_at: datetime
+    replayed: bool = False
+
+
+class ApplicationIn(Strict):
+    """What a kiosk files. ``details`` is the rest of the form, opaque here and sealed at rest."""
+
+    application_no: ApplicationNo
+    access_token_hash: Hex64 = Field(description="kiosk.domain.progress_code.access_token_hash(no, token)")
+    service: Code
+    items: list[LineItem] = Field(default_factory=list, max_length=20)
+    total_fen: Fen
+    collection_method: Literal["pickup", "postal"]
+    green_channel: bool = False
+    language: Language = "zh_CN"
+    filed_at: Instant
+    phone: Phone | None = Field(default=None, description="for SMS progress notifications")
+    id_number: DocumentNumber | None = Field(default=None, description="to offer this photo again later")
+    photo_jpeg_base64: Annotated[str, StringConstraints(max_length=400_000),
+                                 AfterValidator(_check_base64)] | None = None
+    details: dict[str, Any] = Field(default_factory=dict, max_length=100)
+    payments: list[PaymentIn] = Field(default_factory=list, max_length=9)
+
+    @model_validator(mode="after")
+    def _items_add_up(self) -> ApplicationIn:
+        if self.items and sum(item.fee_fen for item in self.items) != self.total_fen:
+            raise ValueError("total_fen is not the sum of the items' fees")
+        if len({p.reference for p in self.payments}) != len(self.payments):
+            raise ValueError("payment references repeat")
+        return self
+
+
+class ApplicationReceipt(BaseModel):
+    application_no: str
+    stage: str
+    received_at: datetime
+    expected_ready_on: date
+
+
+class ApplicationSummary(BaseModel):
+    """What the filing kiosk may read back about its own application (no personal data)."""
+
+    application_no: str
+    stage: str
+    received_at: datetime
+    expected_ready_on: date
+    paid_fen: int
+
+
+class TimelineEntry(BaseModel):
+    stage: str
+    label: LocalText
+    at: datetime
+    tracking_no: str | None = None
+    reason: str | None = None
+
+
+class ProgressOut(BaseModel):
+    application_no: str
+    stage: str
+    label: LocalText
+    collection_method: str
+    expected_ready_on: date
+    tracking_no: str | None
+    rejection_reason: str | None
+    timeline: list[TimelineEntry]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Notices and catalogue
+
+
+class NoticeOut(BaseModel):
+    id: int
+    title: LocalText
+    body: LocalText
+    starts_on: date | None
+    ends_on: date | None
+    updated_at: datetime
+
+
+class NoticesOut(BaseModel):
+    notices: list[NoticeOut]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Appointments
+
+
+class ServiceOut(BaseModel):
+    code: str
+    name: LocalText
+
+
+class SlotOut(BaseModel):
+    id: int
+    service: str
+    day: date
+    start_time: str
+    end_time: str
+    capacity: int
+    available: int
+
+
+class BookingIn(Strict):
+    slot_id: Id32
+    name: Line(64) | None = None
+    id_number: DocumentNumber | None = None
+    phone: Phone | None = None
+    language: Language = "zh_CN"
+
+
+class BookingOut(BaseModel):
+    reference: str
+    status: Literal["booked", "cancelled"]
+    slot: SlotOut
+    created_at: datetime
+    cancelled_at: datetime | None = None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Surveys
+
+
+class RatingIn(Strict):
+    rating: Annotated[int, Field(ge=1, le=5)]
+    language: Language = "zh_CN"
+    application_no: ApplicationNo | None = None
+
+
+class QuestionChoice(BaseModel):
+    id: str
+    text: LocalText
+
+
+class Question(BaseModel):
+    id: str
+    kind: Literal["rating", "choice", "text"]
+    text: LocalText
+    required: bool = False
+    choices: list[QuestionChoice] = Field(default_factory=list)
+
+
+class QuestionnaireOut(BaseModel):
+    id: str
+    version: int
+    title: LocalText
+    questions: list[Question]
+
+
+class QuestionnaireAnswersIn(Strict):
+    questionnaire_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_\-]{1,32}$")]
+    version: Id32
+    language: Language = "zh_CN"
+    answers: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_\-]{1,32}$")],
+                  Annotated[int, Field(ge=-1000, le=1000)] | Paragraph(1000)] = Field(max_length=50)
+
+
+class SurveyReceipt(BaseModel):
+    id: int
+    received_at: datetime
+    replayed: bool = False
+
+
+# ---------------------------------------------------------------------------------------------------
+# Heartbeats and reconciliation
+
+
+class DeviceHealthIn(Strict):
+    state: Literal["ok", "degraded", "offline"]
+    detail: list[DetailCode] = Field(default_factory=list, max_length=16)
+    message: Line(200) = ""
+
+
+class HeartbeatIn(Strict):
+    sent_at: Instant
+    software_version: Line(32) = ""
+    devices: dict[DetailCode, DeviceHealthIn] = Field(default_factory=dict, max_length=20)
+    outbox: dict[DetailCode, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(default_factory=dict,
+                                                                                 max_length=10)
+
+
+class HeartbeatAck(BaseModel):
+    received_at: datetime
+    server_time: datetime
+
+
+class ReconciledPayment(Strict):
+    reference: PaymentReference
+    application_no: ApplicationNo
+    amount_fen: Fen
+
+
+class ReconciliationIn(Strict):
+    count: Annotated[int, Field(ge=0, le=100_000)]
+    amount_fen: Annotated[int, Field(ge=0, le=2**31 - 1)]
+    payments: list[ReconciledPayment] = Field(default_factory=list, max_length=10_000)
+
+    @model_validator(mode="after")
+    def _totals_add_up(self) -> ReconciliationIn:
+        if self.count != len(self.payments) or self.amount_fen != sum(p.amount_fen for p in self.payments):
+            raise ValueError("count and amount_fen must be the totals of the payments listed")
+        return self
+
+
+class ReconciliationOut(BaseModel):
+    day: date
+    matched: bool
+    kiosk_count: int
+    kiosk_amount_fen: int
+    central_count: int
+    central_amount_fen: int
+    missing_on_central: list[str]
+    missing_on_kiosk: list[str]
+    amount_mismatches: list[str]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Photo reuse
+
+
+class ReusablePhotoIn(Strict):
+    id_number: DocumentNumber
+
+
+class ReusablePhotoOut(BaseModel):
+    eligible: bool = Field(description="the applicant is old enough to reuse a photo")
+    photo_available: bool
+    taken_on: date | None = None
+    jpeg_base64: str | None = None

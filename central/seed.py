@@ -1,0 +1,77 @@
+"""Demo data for ``make demo`` and for trying the service by hand (``kiosk-central seed-demo``).
+
+Idempotent: running it again keeps what is there, re-registers the demo kiosk with the secret
+already in its file, and adds only missing notices and slots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from central.appointments import SERVICES, create_slots
+from central.console.staff_auth import StaffAuth
+from central.db import Database
+from central.kiosks import add_kiosk, new_secret, read_secret_file, write_secret_file
+from central.models import Notice
+from central.notices import NoticeFields, save_notice
+from central.sealing import Sealer
+
+DEMO_STAFF_USER = "staff"
+DEMO_STAFF_PASSWORD = "kiosk-demo-2468"
+
+DEMO_NOTICES = [
+    NoticeFields("澳门高校就读学生签注新规", "New endorsement rules for students at Macao universities",
+                 "在澳门高校就读的内地学生，可凭录取通知书办理逗留签注，有效期最长一年。",
+                 "Mainland students admitted to Macao universities may apply for a stay endorsement valid for "
+                 "up to one year with their admission letter.", position=1),
+    NoticeFields("自助终端可办理港澳再次签注", "Renew HK/Macao endorsements at the kiosks",
+                 "持有效往来港澳通行证的居民可在自助终端办理团队旅游、个人旅游签注，当场缴费。",
+                 "Residents with a valid permit can renew group-tour and individual-tour endorsements here and "
+                 "pay by bank card.", position=2),
+    NoticeFields("证件可邮寄到家", "Documents can be posted to your home",
+                 "办理时选择邮寄，证件制好后由邮政寄出，可凭回执二维码查询邮件号。",
+                 "Choose postal delivery when you apply; scan your receipt's QR code for the tracking number.",
+                 position=3),
+]
+
+SLOT_TIMES = [("09:00", "09:30"), ("09:30", "10:00"), ("10:00", "10:30"), ("14:00", "14:30"), ("14:30", "15:00")]
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    kiosk_id: str
+    secret_file: Path
+    staff_user: str
+    staff_password: str
+    notices_added: int
+    slots_added: int
+
+
+def seed_demo(database: Database, sealer: Sealer, *, kiosk_id: str, secret_file: Path, now: datetime,
+              today: date, days: int = 10) -> SeedResult:
+    secret = read_secret_file(secret_file)
+    if secret is None:
+        secret = new_secret()
+        write_secret_file(secret_file, secret)
+    add_kiosk(database, sealer, kiosk_id, now=now, name="Demo kiosk 演示终端", secret_hex=secret, rotate=True)
+    StaffAuth(database, lambda: now).create_staff(DEMO_STAFF_USER, DEMO_STAFF_PASSWORD, "Demo staff 演示员",
+                                                  replace=True)
+    notices_added = 0
+    with database.read() as session:
+        existing = session.scalar(select(func.count()).select_from(Notice)) or 0
+    if not existing:
+        for fields in DEMO_NOTICES:
+            save_notice(database, None, fields, actor="seed-demo", now=now)
+            notices_added += 1
+    slots_added = 0
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for service in SERVICES:
+            slots_added += create_slots(database, service, day, SLOT_TIMES, capacity=3)
+    return SeedResult(kiosk_id, secret_file, DEMO_STAFF_USER, DEMO_STAFF_PASSWORD, notices_added, slots_added)

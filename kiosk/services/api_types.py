@@ -1,0 +1,357 @@
+"""What the central service answers, as frozen dataclasses, read defensively from JSON.
+
+A reply that does not have the expected shape (a proxy's HTML error page, a truncated body, a
+hostile server) raises :class:`BadResponse` with the field that was wrong, never a KeyError or a
+TypeError somewhere in the session.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from kiosk.services.api_errors import BadResponse
+
+
+class _Reader:
+    """Typed access to one JSON object; every mistake becomes a BadResponse naming the field."""
+
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, Mapping):
+            raise BadResponse(f"{where}: expected an object, got {type(data).__name__}")
+        self._data = data
+        self._where = where
+
+    def _get(self, name: str, kind: type | tuple[type, ...], optional: bool) -> Any:
+        value = self._data.get(name)
+        if value is None and optional:
+            return None
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise BadResponse(f"{self._where}.{name}: unexpected {type(value).__name__}")
+        return value
+
+    def str(self, name: str) -> str:
+        return self._get(name, str, False)
+
+    def opt_str(self, name: str) -> str | None:
+        return self._get(name, str, True)
+
+    def int(self, name: str) -> int:
+        return self._get(name, int, False)
+
+    def bool(self, name: str) -> bool:
+        return self._get(name, bool, False)
+
+    def list(self, name: str) -> list[Any]:
+        return self._get(name, list, False)
+
+    def obj(self, name: str) -> _Reader:
+        return _Reader(self._get(name, dict, False), f"{self._where}.{name}")
+
+    def datetime(self, name: str) -> datetime:
+        text = self.str(name)
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadResponse(f"{self._where}.{name}: not a date-time") from None
+        if value.tzinfo is None:
+            raise BadResponse(f"{self._where}.{name}: a date-time without a time zone")
+        return value
+
+    def date(self, name: str) -> date:
+        try:
+            return date.fromisoformat(self.str(name))
+        except ValueError:
+            raise BadResponse(f"{self._where}.{name}: not a date") from None
+
+    def opt_date(self, name: str) -> date | None:
+        return None if self._data.get(name) is None else self.date(name)
+
+
+@dataclass(frozen=True)
+class SubmissionReceipt:
+    """The central service has the application (``replayed``: it had it already)."""
+
+    application_no: str
+    stage: str
+    received_at: datetime
+    expected_ready_on: date
+    replayed: bool = False
+
+    @classmethod
+    def from_json(cls, data: Any, *, replayed: bool = False) -> SubmissionReceipt:
+        r = _Reader(data, "receipt")
+        return cls(r.str("application_no"), r.str("stage"), r.datetime("received_at"), r.date("expected_ready_on"),
+                   replayed)
+
+
+@dataclass(frozen=True)
+class ApplicationSummary:
+    application_no: str
+    stage: str
+    received_at: datetime
+    expected_ready_on: date
+    paid_fen: int
+
+    @classmethod
+    def from_json(cls, data: Any) -> ApplicationSummary:
+        r = _Reader(data, "application")
+        return cls(r.str("application_no"), r.str("stage"), r.datetime("received_at"), r.date("expected_ready_on"),
+                   r.int("paid_fen"))
+
+
+@dataclass(frozen=True)
+class PaymentAck:
+    reference: str
+    application_no: str
+    amount_fen: int
+    replayed: bool
+
+    @classmethod
+    def from_json(cls, data: Any) -> PaymentAck:
+        r = _Reader(data, "payment")
+        return cls(r.str("reference"), r.str("application_no"), r.int("amount_fen"), bool(data.get("replayed")))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    stage: str
+    label_zh: str
+    label_en: str
+    at: datetime
+    tracking_no: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An application's status timeline, as a receipt holder may see it."""
+
+    application_no: str
+    stage: str
+    label_zh: str
+    label_en: str
+    collection_method: str
+    expected_ready_on: date
+    tracking_no: str | None
+    rejection_reason: str | None
+    timeline: tuple[TimelineEntry, ...]
+
+    @classmethod
+    def from_json(cls, data: Any) -> Progress:
+        r = _Reader(data, "progress")
+        label = r.obj("label")
+        entries = []
+        for i, item in enumerate(r.list("timeline")):
+            e = _Reader(item, f"progress.timeline[{i}]")
+            e_label = e.obj("label")
+            entries.append(TimelineEntry(e.str("stage"), e_label.str("zh"), e_label.str("en"), e.datetime("at"),
+                                         e.opt_str("tracking_no"), e.opt_str("reason")))
+        return cls(r.str("application_no"), r.str("stage"), label.str("zh"), label.str("en"),
+                   r.str("collection_method"), r.date("expected_ready_on"), r.opt_str("tracking_no"),
+                   r.opt_str("rejection_reason"), tuple(entries))
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    title_zh: str
+    title_en: str
+    body_zh: str
+    body_en: str
+
+    @classmethod
+    def list_from_json(cls, data: Any) -> list[Notice]:
+        notices = []
+        for i, item in enumerate(_Reader(data, "notices").list("notices")):
+            n = _Reader(item, f"notices[{i}]")
+            title, body = n.obj("title"), n.obj("body")
+            notices.append(cls(n.int("id"), title.str("zh"), title.str("en"), body.str("zh"), body.str("en")))
+        return notices
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The catalogue JSON exactly as served (its format belongs to the domain area) and its ETag."""
+
+    data: Mapping[str, Any]
+    etag: str | None
+
+
+@dataclass(frozen=True)
+class AppointmentService:
+    code: str
+    name_zh: str
+    name_en: str
+
+    @classmethod
+    def list_from_json(cls, data: Any) -> list[AppointmentService]:
+        if not isinstance(data, list):
+            raise BadResponse("services: expected a list")
+        services = []
+        for i, item in enumerate(data):
+            s = _Reader(item, f"services[{i}]")
+            name = s.obj("name")
+            services.append(cls(s.str("code"), name.str("zh"), name.str("en")))
+        return services
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: int
+    service: str
+    day: date
+    start_time: str
+    end_time: str
+    capacity: int
+    available: int
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "slot") -> Slot:
+        s = _Reader(data, where)
+        return cls(s.int("id"), s.str("service"), s.date("day"), s.str("start_time"), s.str("end_time"),
+                   s.int("capacity"), s.int("available"))
+
+    @classmethod
+    def list_from_json(cls, data: Any) -> list[Slot]:
+        if not isinstance(data, list):
+            raise BadResponse("slots: expected a list")
+        return [cls.from_json(item, f"slots[{i}]") for i, item in enumerate(data)]
+
+
+@dataclass(frozen=True)
+class Booking:
+    reference: str
+    status: str
+    slot: Slot
+    created_at: datetime
+
+    @classmethod
+    def from_json(cls, data: Any) -> Booking:
+        b = _Reader(data, "booking")
+        return cls(b.str("reference"), b.str("status"), Slot.from_json(data.get("slot"), "booking.slot"),
+                   b.datetime("created_at"))
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    text_zh: str
+    text_en: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    text_zh: str
+    text_en: str
+    required: bool
+    choices: tuple[Choice, ...]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    id: str
+    version: int
+    title_zh: str
+    title_en: str
+    questions: tuple[Question, ...]
+
+    @classmethod
+    def from_json(cls, data: Any) -> Questionnaire:
+        q = _Reader(data, "questionnaire")
+        title = q.obj("title")
+        questions = []
+        for i, item in enumerate(q.list("questions")):
+            r = _Reader(item, f"questionnaire.questions[{i}]")
+            text = r.obj("text")
+            choices = []
+            for j, choice in enumerate(r.list("choices")):
+                c = _Reader(choice, f"questionnaire.questions[{i}].choices[{j}]")
+                c_text = c.obj("text")
+                choices.append(Choice(c.str("id"), c_text.str("zh"), c_text.str("en")))
+            questions.append(Question(r.str("id"), r.str("kind"), text.str("zh"), text.str("en"), r.bool("required"),
+                                      tuple(choices)))
+        return cls(q.str("id"), q.int("version"), title.str("zh"), title.str("en"), tuple(questions))
+
+
+@dataclass(frozen=True)
+class SurveyAck:
+    id: int
+    replayed: bool
+
+    @classmethod
+    def from_json(cls, data: Any) -> SurveyAck:
+        r = _Reader(data, "survey")
+        return cls(r.int("id"), bool(data.get("replayed")))
+
+
+@dataclass(frozen=True)
+class DeviceHealth:
+    """One device's health in the shared vocabulary: ``ok`` / ``degraded`` / ``offline`` + detail codes."""
+
+    state: str
+    detail: tuple[str, ...] = ()
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "detail": list(self.detail), "message": self.message}
+
+
+@dataclass(frozen=True)
+class HeartbeatAck:
+    server_time: datetime
+    clock_offset: float
+    """Server time minus kiosk time, in seconds, when the answer arrived (about the network delay
+    off; signatures are refused beyond 300)."""
+
+
+@dataclass(frozen=True)
+class ReconciliationResult:
+    day: date
+    matched: bool
+    central_count: int
+    central_amount_fen: int
+    missing_on_central: tuple[str, ...]
+    missing_on_kiosk: tuple[str, ...]
+    amount_mismatches: tuple[str, ...]
+
+    @classmethod
+    def from_json(cls, data: Any) -> ReconciliationResult:
+        r = _Reader(data, "reconciliation")
+
+        def refs(name: str) -> tuple[str, ...]:
+            items = r.list(name)
+            if not all(isinstance(x, str) for x in items):
+                raise BadResponse(f"reconciliation.{name}: expected a list of references")
+            return tuple(items)
+
+        return cls(r.date("day"), r.bool("matched"), r.int("central_count"), r.int("central_amount_fen"),
+                   refs("missing_on_central"), refs("missing_on_kiosk"), refs("amount_mismatches"))
+
+
+@dataclass(frozen=True)
+class ReusablePhoto:
+    """``eligible``: old enough to reuse a photo; ``jpeg``: the photo on file, if any (last 5 years)."""
+
+    eligible: bool
+    jpeg: bytes | None
+    taken_on: date | None
+
+    @classmethod
+    def from_json(cls, data: Any) -> ReusablePhoto:
+        r = _Reader(data, "photo")
+        jpeg = None
+        if r.bool("photo_available"):
+            try:
+                jpeg = base64.b64decode(r.str("jpeg_base64"), validate=True)
+            except (binascii.Error, ValueError):
+                raise BadResponse("photo.jpeg_base64: not base64") from None
+            if not jpeg.startswith(b"\xff\xd8"):
+                raise BadResponse("photo.jpeg_base64: not a JPEG")
+        return cls(r.bool("eligible"), jpeg, r.opt_date("taken_on"))
