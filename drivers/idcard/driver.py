@@ -375,12 +375,12 @@ class IdCardReader:
         reply = self._exchange(SelectCard(), self.command_timeout)
         if not isinstance(reply, CardSelected):
             self._card_failure(reply)
-        reply = self._read_data()
+        reply, fingerprint = self._read_data()
         if not isinstance(reply, CardDataRead):
             self._card_failure(reply)
         assert isinstance(reply, CardDataRead)
         try:
-            record = parse_card_text(reply.text, reply.photo, reply.fingerprint)
+            record = parse_card_text(reply.text, reply.photo, fingerprint)
         except CardTextError as exc:
             self._card_fault("card_data_invalid", str(exc))
             raise _ReadAborted from None
@@ -391,20 +391,31 @@ class IdCardReader:
             record = self._with_appended_address(record)
         return record
 
-    def _read_data(self) -> Reply:
-        """30 10 (text, photo, fingerprints) or 30 01; a SAM that refuses 30 10 gets 30 01."""
+    def _read_data(self) -> tuple[Reply, bytes | None]:
+        """The read reply and the fingerprint bytes to record (``None``: not asked).
+
+        30 10 by default. SW3 91 to 30 10 means this card has no fingerprints (spec [unsure]: some
+        SAMs answer so instead of a zero length): read it with 30 01 and record "no fingerprint".
+        SW3 21/23 means the reader does not know 30 10: use 30 01 from now on.
+        """
+        fingerprint: bytes | None = None
         if self.read_fingerprint:
             try:
                 reply = self._exchange(ReadCardWithFingerprint(), self.read_timeout)
             except DeviceTimeout:
                 self._after_read_timeout()
                 raise
-            if not isinstance(reply, NoContent | CommandRejected):
-                return reply
-            log.info("idcard: reader refuses 30 10 (%s); reading without fingerprints", reply.description)
-            self.read_fingerprint = False
+            if isinstance(reply, CardDataRead):
+                return reply, reply.fingerprint
+            if isinstance(reply, NoContent):
+                fingerprint = b""
+            elif isinstance(reply, CommandRejected):
+                log.info("idcard: reader refuses 30 10 (%s); reading without fingerprints", reply.description)
+                self.read_fingerprint = False
+            else:
+                return reply, None
         try:
-            return self._exchange(ReadCard(), self.read_timeout)
+            return self._exchange(ReadCard(), self.read_timeout), fingerprint
         except DeviceTimeout:
             self._after_read_timeout()
             raise

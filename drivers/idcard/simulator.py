@@ -84,7 +84,8 @@ class IdCardSimulator(Simulator):
 
     def __init__(self, *, card: SampleCard | str | None = None, radio: float = 1.0,
                  timing: RadioTiming | None = None, chunked: bool = True, chunk_gap: float = 0.0,
-                 hide_after_read: bool = False, supports_fingerprint: bool = True, seed: int = 467) -> None:
+                 hide_after_read: bool = False, supports_fingerprint: bool = True,
+                 no_fingerprint_91: bool = False, seed: int = 467) -> None:
         super().__init__()
         self.timing = timing or RadioTiming()
         self.radio = radio
@@ -92,6 +93,8 @@ class IdCardSimulator(Simulator):
         self.chunk_gap = chunk_gap
         self.hide_after_read = hide_after_read
         self.supports_fingerprint = supports_fingerprint  # False: 30 10 is an invalid command (SW3 21)
+        # [unsure] in the spec: 30 10 on a card without fingerprints answers length 0 (default) or SW3 91.
+        self.no_fingerprint_91 = no_fingerprint_91
         self._current_cmd: int | None = None
         self.baudrate = 115200
         self.faults = _Faults()
@@ -265,6 +268,10 @@ class IdCardSimulator(Simulator):
         if card is None or self._hidden or self.state not in (SELECTED, READ):
             self._answer(_frame(0x34), delay)
             return
+        if fingerprint and card.fingerprint_len == 0 and self.no_fingerprint_91:
+            self.state = READ
+            self._answer(_frame(0x91), delay)
+            return
         text, photo = card.text_block(), card.photo()
         if fingerprint:
             fp = card.fingerprint()
@@ -334,11 +341,15 @@ def _flag(value: str) -> bool:
 
 
 def create_simulator(card: str = "", radio: str = "1", *, chunked: str = "1", chunk_gap: str = "0",
-                     hide_after_read: str = "0", fingerprint: str = "1", seed: str = "467") -> IdCardSimulator:
+                     hide_after_read: str = "0", fingerprint: str = "1", no_fingerprint: str = "length0",
+                     seed: str = "467") -> IdCardSimulator:
     """``sim://idcard?card=adult&radio=0``: start with ``card`` on the antenna (a name in
-    ``SAMPLE_CARDS``), radio delays scaled by ``radio`` (0 = instant, 1 = realistic)."""
+    ``SAMPLE_CARDS``), radio delays scaled by ``radio`` (0 = instant, 1 = realistic).
+    ``fingerprint=0``: the reader does not know 30 10 (SW3 21). ``no_fingerprint=91``: 30 10 on a
+    card without fingerprints answers SW3 91 instead of a zero fingerprint length."""
     if card and card not in SAMPLE_CARDS:
         raise ValueError(f"unknown sample card {card!r}; one of {', '.join(SAMPLE_CARDS)}")
     return IdCardSimulator(card=card or None, radio=float(radio), chunked=_flag(chunked),
                            chunk_gap=float(chunk_gap), hide_after_read=_flag(hide_after_read),
-                           supports_fingerprint=_flag(fingerprint), seed=int(seed))
+                           supports_fingerprint=_flag(fingerprint), no_fingerprint_91=no_fingerprint == "91",
+                           seed=int(seed))

@@ -282,6 +282,19 @@ def test_reader_without_fingerprint_command_falls_back_to_30_01(start_reader, re
     assert sim.commands.count(READ_FP) == 1  # not asked again
 
 
+def test_sam_answering_91_for_a_card_without_fingerprints(start_reader, recorder) -> None:
+    sim = create_simulator(radio="0", no_fingerprint="91", card="child")
+    drivers.sim.attach("sim://idcard/fp91", sim)
+    start_reader("sim://idcard/fp91")
+    assert recorder.wait_for(CardRead).record.has_fingerprint is False
+    assert sim.commands.count(READ_FP) == 1 and sim.commands.count(READ) == 1
+    sim.remove_card()
+    recorder.wait_for(CardRemoved)
+    sim.insert_card("adult")
+    assert recorder.wait_for(CardRead).record.has_fingerprint is True  # 30 10 still used
+    assert sim.commands.count(READ_FP) == 2 and sim.commands.count(READ) == 1
+
+
 def test_read_without_fingerprints_by_choice(sim, start_reader, recorder) -> None:
     sim.insert_card("adult")
     start_reader(read_fingerprint=False)
