@@ -1,8 +1,8 @@
 """``python -m drivers.printer render JOB OUT.png``: what a captured ESC/POS job looks like on paper.
 
 For field technicians (a capture from ``spy://``, a file another program wrote) and for tests.
-JOB is raw bytes, or hex text with ``--hex`` (whitespace, ``0x`` and ``:`` allowed; ``-`` reads
-standard input). Every cut becomes one PNG: ``OUT.png`` for the first, ``OUT-2.png`` and so on for
+JOB is raw bytes, or hex text with ``--hex`` (whitespace, ``0x``, ``:`` and ``#`` comments allowed;
+``-`` reads standard input). Every cut becomes one PNG: ``OUT.png`` for the first, ``OUT-2.png`` and so on for
 the rest; bytes after the last cut become a final page too. Commands the simulated printer skipped
 are listed on standard error with their offset, so a job from another program can be checked.
 Exit status: 0 when at least one page was rendered, 1 when the job printed nothing, 2 for usage.
@@ -21,7 +21,10 @@ from drivers.printer.simulator import PrinterSimulator
 
 def _read_job(path: str, as_hex: bool) -> bytes:
     raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    return parse_hex(raw.decode("ascii", errors="replace")) if as_hex else raw
+    if not as_hex:
+        return raw
+    text = raw.decode("ascii", errors="replace")
+    return parse_hex("\n".join(line.split("#", 1)[0] for line in text.splitlines()))
 
 
 def _page_path(out: Path, index: int) -> Path:
