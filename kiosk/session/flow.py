@@ -168,7 +168,7 @@ TRANSITIONS: dict[Step, dict[type[e.Event], Transition]] = {
         e.Finish: T("finish"),
     },
     S.REFUSED: {
-        e.FlowChosen: T("switch_to_appointment", S.APPT_SERVICE, S.APPT_READ_ID),
+        e.FlowChosen: T("switch_to_appointment", S.APPT_SERVICE),
         e.Finish: T("finish"),
     },
     S.FAILED: {
@@ -315,9 +315,9 @@ TRANSITIONS: dict[Step, dict[type[e.Event], Transition]] = {
         e.ForeignServiceChosen: T("foreign_service_chosen", S.FOREIGN_READ),
     },
     S.FOREIGN_READ: {
-        e.MrzRead: T("passport_read", S.ACCOM_FORM, S.APPT_SLOTS, S.REFUSED, S.FOREIGN_READ),
+        e.MrzRead: T("passport_read", S.ACCOM_FORM, S.APPT_SLOTS, S.REFUSED),
         e.MrzFailed: T("mrz_failed", S.FOREIGN_READ, S.FOREIGN_DETAILS, S.UNAVAILABLE),
-        e.NoDocumentAtHand: T("no_document", S.FOREIGN_DETAILS, S.FOREIGN_READ),
+        e.NoDocumentAtHand: T("no_document", S.FOREIGN_DETAILS),
     },
     S.FOREIGN_DETAILS: {
         e.ForeignDetailsSubmitted: T("foreign_details_submitted", S.APPT_SLOTS, S.FOREIGN_DETAILS),
