@@ -12,6 +12,7 @@ bytes left the port raises :class:`OutcomeUnknown`, because the terminal may hav
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -19,7 +20,7 @@ import time
 from datetime import date
 from typing import Any
 
-from drivers.errors import DeviceTimeout, DeviceUnavailable, LocalProtocolError, RemoteProtocolError
+from drivers.errors import DeviceError, DeviceTimeout, DeviceUnavailable, LocalProtocolError, RemoteProtocolError
 from drivers.link import Link, LinkDown, LinkUp, SerialSettings
 from drivers.payment import codes
 from drivers.payment.crashpoint import crash_point
@@ -139,7 +140,10 @@ class KioskEcrTerminal(PaymentTerminal):
                 return self._run(request, kind)
             finally:
                 if self.codec.state is not LinkState.IDLE:
-                    self.link.send(ResponseTimeout())  # forget the request; a late answer is unsolicited
+                    # Forget the request (a late answer is then unsolicited). The codec changes state
+                    # under the link's lock before the (empty) write, which may fail on a dead port.
+                    with contextlib.suppress(DeviceError):
+                        self.link.send(ResponseTimeout())
 
     def _drain(self) -> None:
         while True:
@@ -169,7 +173,8 @@ class KioskEcrTerminal(PaymentTerminal):
                 event = self._events.get(timeout=min(deadline - now, self.inter_byte_timeout))
             except queue.Empty:
                 if self.codec.has_partial_frame:
-                    self.link.send(InterByteTimeout())
+                    with contextlib.suppress(DeviceError):  # a dead port shows up as LinkDown next
+                        self.link.send(InterByteTimeout())
                 continue
             if isinstance(event, Acked):
                 if not accepted:

@@ -338,10 +338,10 @@ class PaymentSimulator(Simulator):
         frame = self._outq[0]
         if self._take_fault("corrupt_lrc"):
             frame = frame[:-1] + bytes([frame[-1] ^ 0x5A])
-        self.send(frame)
         self._out_token += 1
         token = self._out_token
         self.call_later(self.ack_timeout, lambda: self._ack_silence(token))
+        self.send(frame)  # last: a transport may deliver the host's ACK before send() returns
 
     def _ack_silence(self, token: int) -> None:
         if token != self._out_token or not self._outq:
