@@ -36,6 +36,7 @@ from drivers.printer.protocol import (
     LineSpacing,
     Position,
     QrCode,
+    RasterImage,
     Text,
     encode_job,
     printable,
@@ -60,10 +61,11 @@ class HallHeader:
     name_zh: str
     name_en: str
     kiosk_id: str
+    logo: RasterImage | None = None  # printed above the name (drivers.printer.images.raster_from_image)
 
     @classmethod
-    def from_config(cls, kiosk: KioskSection) -> HallHeader:
-        return cls(kiosk.hall_name_zh, kiosk.hall_name_en, kiosk.id)
+    def from_config(cls, kiosk: KioskSection, logo: RasterImage | None = None) -> HallHeader:
+        return cls(kiosk.hall_name_zh, kiosk.hall_name_en, kiosk.id, logo)
 
 
 @dataclass(frozen=True)
@@ -446,6 +448,10 @@ class _Slip:
         """Hall name, then the slip's title in both languages."""
         first, second = self.pick(self.hall.name_zh, self.hall.name_en)
         self.blank()
+        if self.hall.logo is not None:
+            self._mode("center")
+            self.commands.append(self.hall.logo)
+            self.blank()
         for part in _split_name(first, self.columns):
             self.line(part, align="center", bold=True)
         for part in _split_name(second, self.width // (FONT_B_DOTS if second.isascii() else FONT_A_DOTS)):
