@@ -454,6 +454,7 @@ class PaymentService:
                 self._wake.wait(self._busy_retry_wait)
                 continue
             except DeviceError as exc:
+                self._terminal_reachable = False
                 raise _Unreachable(str(exc)) from exc
             self._terminal_reachable = True
             if answer.ecr_ref and answer.ecr_ref != ecr_ref:
