@@ -12,7 +12,9 @@ import pytest
 import zxingcpp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
+from drivers.printer.images import raster_from_image
 from drivers.printer.protocol import encode_job, text_columns
 from drivers.printer.simulator import Page, PrinterSimulator
 from kiosk.config import config_files, load_config
@@ -261,3 +263,15 @@ def test_any_name_and_address_encode(name: str, address: str) -> None:
                       collection=replace(receipt.collection, address=address, recipient=name))
     for width in (384, 576):
         encode_job(receipt_commands(receipt, HALL, paper_width_dots=width))  # never LocalProtocolError
+
+
+def test_a_logo_prints_centred_above_the_hall_name() -> None:
+    logo = raster_from_image(Image.new("L", (96, 48), 0), dither=False)
+    hall = replace(HALL, logo=logo)
+    sim = PrinterSimulator()
+    page = print_out(sim, receipt_commands(specimen_receipt(NOW), hall))
+    lines = page.text.splitlines()
+    assert lines[1] == "[IMAGE 96x48]" and lines[3].startswith("市公安局")
+    image = page.image().convert("L")
+    assert image.getpixel((288, 30 + 24)) == 0 and image.getpixel((200, 30 + 24)) == 255  # centred, 96 wide
+    sim.close()
