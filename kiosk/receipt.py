@@ -569,7 +569,10 @@ def receipt_commands(receipt: ApplicationReceipt, hall: HallHeader, *, paper_wid
     slip.rule()
     slip.qr(receipt.progress_payload, "scan")
     slip.rule()
-    for note in _RECEIPT_NOTES[receipt.language]:
+    notes = _RECEIPT_NOTES[receipt.language]
+    if collection.method == "postal":  # nothing to collect at the hall
+        notes = (("请妥善保管本回执。", "Keep this receipt.")[receipt.language == "en"], *notes[1:])
+    for note in notes:
         slip.line(note)
     return slip.footer(receipt.issued_at)
 

@@ -275,3 +275,12 @@ def test_a_logo_prints_centred_above_the_hall_name() -> None:
     image = page.image().convert("L")
     assert image.getpixel((288, 30 + 24)) == 0 and image.getpixel((200, 30 + 24)) == 255  # centred, 96 wide
     sim.close()
+
+
+@pytest.mark.parametrize(("postal", "says_collect"), [(False, True), (True, False)])
+def test_only_pickup_receipts_tell_how_to_collect(postal: bool, says_collect: bool) -> None:
+    sim = PrinterSimulator()
+    text = print_out(sim, receipt_commands(specimen_receipt(NOW, postal=postal), HALL)).text
+    assert ("凭回执和身份证领取证件" in text) == says_collect
+    assert ("证件制作完成后将邮寄至上述地址。" in text) == postal
+    sim.close()
