@@ -26,13 +26,16 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Literal, Protocol
 
 from drivers.errors import DeviceError
 from drivers.payment import codes
 from drivers.payment.crashpoint import crash_point
+from drivers.payment.driver import KioskEcrTerminal
 from drivers.payment.results import Outcome, Prompt, TxnResult, applicant_message
 from drivers.payment.terminal import PaymentTerminal, RequestNotAccepted, TerminalBusy
+from kiosk.config import KioskConfig
 from kiosk.services.payment_journal import (
     APPROVED,
     ATTACHED,
@@ -86,6 +89,21 @@ def _ref(application_no: str, letter: str, attempt: int) -> str:
     if len(ref) > 20:
         raise ValueError(f"ECR reference {ref!r} longer than 20 characters")
     return ref
+
+
+def terminal_from_config(config: KioskConfig) -> PaymentTerminal:
+    """The configured adapter (``[devices.payment] adapter``); a new vendor adds one branch here."""
+    section = config.devices.payment
+    if section.adapter == "kiosk-ecr-v1":
+        return KioskEcrTerminal(section.port, kiosk_id=config.kiosk.id, operator_id=section.operator_id,
+                                baudrate=section.baudrate, ack_timeout=section.ack_timeout,
+                                response_timeout=section.response_timeout)
+    raise ValueError(f"no payment adapter {section.adapter!r}")  # pragma: no cover - config validates it
+
+
+def journal_path(config: KioskConfig) -> Path:
+    """Where the payment journal lives: ``payments.db`` in the kiosk's data directory."""
+    return config.resolve(config.kiosk.data_dir) / "payments.db"
 
 
 # -- what the service reports ---------------------------------------------------------------------

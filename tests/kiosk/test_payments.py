@@ -218,3 +218,14 @@ def test_clock_is_injectable(tmp_path: Path, sim: PaymentSimulator, recorder) ->
         assert k.service.reconcile().settled_at == "2026-11-28T18:00:00"
     finally:
         k.close()
+
+
+def test_terminal_and_journal_from_config() -> None:
+    from kiosk.config import config_files, load_config
+    from kiosk.services.payments import journal_path, terminal_from_config
+
+    config = load_config(config_files(simulated=True, explicit=[]))
+    terminal = terminal_from_config(config)
+    assert isinstance(terminal, KioskEcrTerminal) and terminal.link.url == "sim://payment"
+    assert terminal.codec.kiosk_id == config.kiosk.id and terminal.codec.ack_timeout == 2.0
+    assert journal_path(config).name == "payments.db"
