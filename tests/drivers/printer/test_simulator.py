@@ -59,7 +59,7 @@ def test_the_spec_code128_example_scans_back(sim: PrinterSimulator) -> None:
     page = sim.pages[0]
     assert decode_symbols(page.image()) == [("Code 128", "K1A2B3C4D5")]
     assert "[CODE128 K1A2B3C4D5]" in page.text
-    left, top, right, bottom = ink_box(page.image())
+    _, top, _, bottom = ink_box(page.image())
     assert bottom - top > 80  # bars of 80 dots plus the human-readable text below
 
 
