@@ -157,6 +157,7 @@ _PAID_WAY = (S.RECORD,)
 TRANSITIONS: dict[Step, dict[type[e.Event], Transition]] = {
     S.IDLE: {
         e.StartTapped: T("start_tapped", S.HOME),
+        e.LanguageChosen: T("language_and_start", S.HOME),
     },
     S.OUT_OF_SERVICE: {},
     S.HOME: {
@@ -246,7 +247,7 @@ TRANSITIONS: dict[Step, dict[type[e.Event], Transition]] = {
     },
     S.PAY_UNKNOWN: {
         e.PaymentApproved: T("payment_approved", *_PAID_WAY),
-        e.PaymentDeclined: T("payment_declined", S.PAY_DECLINED),
+        e.PaymentDeclined: T("declined_after_all", S.PAY_UNKNOWN),
         e.SlipPrinted: T("slip_printed", S.PAY_UNKNOWN),
         e.PrintFailed: T("slip_failed", S.PAY_UNKNOWN),
         e.Finish: T("finish"),
@@ -413,6 +414,7 @@ class SessionData:
     attempt: int = 0
     decline_reason: str | None = None
     payment_unknown: bool = False
+    charges_closed: bool = False               # after an unknown outcome: never charge again
     payment: Mapping[str, object] | None = None
     paid: bool = False
     abandoned: bool = False
@@ -717,6 +719,15 @@ class Session:
     def start_tapped(self, event: e.StartTapped) -> None:
         self._next(S.HOME)
 
+    def language_and_start(self, event: e.LanguageChosen) -> None:
+        """A language button on the attract screen is also the touch that starts the session (so
+        the choice belongs to this session and is reset when it ends)."""
+        if event.language not in self.languages:
+            return
+        self.data.language = event.language
+        self._emit(c.SetLanguage(event.language))
+        self._next(S.HOME)
+
     def finish(self, event: e.Event) -> None:
         self._end("done")
 
@@ -1014,11 +1025,23 @@ class Session:
 
     def _payment_unknown(self) -> None:
         self.data.payment_unknown = True
+        self.data.charges_closed = True
         assert self.data.application_no is not None
         self._emit(c.PrintSlip("payment_unknown", {"application_no": self.data.application_no,
                                                    "catalogue_version": self.catalogue.version},
                                self.language))
         self._next(S.PAY_UNKNOWN)
+
+    def declined_after_all(self, event: e.PaymentDeclined) -> None:
+        """The unknown outcome turned out to be a decline: nothing was taken. Still no new charge in
+        this session (the brief: after an unknown outcome, no second charge); the person may start
+        again. Ending the session now abandons the application, which is correct: it is unpaid."""
+        if not self._is_current_payment(event):
+            return
+        self.data.payment_unknown = False
+        self.data.decline_reason = event.reason
+        self.data.notice = "not_charged"
+        self._show()
 
     def payment_not_answering(self, event: e.Timeout) -> None:
         self._payment_unknown()
@@ -1028,7 +1051,7 @@ class Session:
         self._show()
 
     def retry_payment(self, event: e.RetryPayment) -> None:
-        if self.data.attempt >= self.max_payment_attempts or self.data.payment_unknown:
+        if self.data.attempt >= self.max_payment_attempts or self.data.charges_closed:
             return
         self._charge(self.data.attempt + 1)
 

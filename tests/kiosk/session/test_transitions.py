@@ -107,6 +107,7 @@ ACCOM = {"address": "天河路100号2栋301", "district": "440106", "arrival": "
 
 ROWS = [
     Row(S.IDLE, e.StartTapped(), S.HOME),
+    Row(S.IDLE, e.LanguageChosen("en"), S.HOME),
     *[Row(S.HOME, e.FlowChosen(flow), target, id=flow.value) for flow, target in (
         (Flow.APPLY, S.APPLY_CHECK), (Flow.PROGRESS, S.PROGRESS_ENTRY), (Flow.APPOINTMENT, S.APPT_READ_ID),
         (Flow.SURVEY, S.SURVEY), (Flow.GUIDES, S.GUIDES), (Flow.FOREIGNER, S.FOREIGN_MENU))],
@@ -178,7 +179,7 @@ ROWS = [
     Row(S.PAY_DECLINED, e.RetryPayment(), S.PAY),
     Row(S.PAY_DECLINED, approved, S.RECORD, id="late approval"),
     Row(S.PAY_UNKNOWN, approved, S.RECORD),
-    Row(S.PAY_UNKNOWN, declined, S.PAY_DECLINED),
+    Row(S.PAY_UNKNOWN, declined, S.PAY_UNKNOWN, id="declined after all: still no second charge"),
     Row(S.PAY_UNKNOWN, e.SlipPrinted(), S.PAY_UNKNOWN),
     Row(S.PAY_UNKNOWN, e.PrintFailed("MediaJam"), S.PAY_UNKNOWN),
     Row(S.PAY_UNKNOWN, e.Finish(), S.IDLE),
