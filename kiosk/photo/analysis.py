@@ -25,6 +25,7 @@ import numpy as np
 
 from kiosk.photo.background import Background, find_crown, measure_background, to_lab
 from kiosk.photo.background import background_mask as _background_mask
+from kiosk.photo.eyes import refine_eyes
 from kiosk.photo.faces import FaceDetector, FaceLandmarks
 from kiosk.photo.geometry import FaceGeometry, Rect, face_geometry, photo_window
 from kiosk.photo.light import FaceLight, face_light
@@ -149,14 +150,14 @@ class PhotoAnalyser:
         if len(faces) != 1 or not faces[0].has_eyes:
             reasons.add(Reason.MULTIPLE_FACES if len(faces) > 1 else Reason.NO_FACE)
             return self._verdict(reasons, Measurements(**base), win, None, started)
-        face = faces[0]
+        gray = cv2.cvtColor(window_bgr, cv2.COLOR_BGR2GRAY)
+        face = refine_eyes(gray, faces[0])
         geo = face_geometry(face)
         lab, factor = to_lab(window_bgr)
         head = find_crown(lab, factor, geo)
         values = self._geometry_rules(geo, head.crown_y, win, reasons)
         values["crown_from_image"] = head.from_image
 
-        gray = cv2.cvtColor(window_bgr, cv2.COLOR_BGR2GRAY)
         light = face_light(gray, geo)
         exposure_ok = True
         if light is not None:

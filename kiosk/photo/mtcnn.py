@@ -135,6 +135,8 @@ class MtcnnDetector:
         faces = []
         for box, pts in zip(boxes, points, strict=True):
             x1, y1, x2, y2, score = (float(v) for v in box[:5])
+            if x2 - x1 + 1 < min_face:  # the pyramid bounds the search, this bounds the answer
+                continue
             eyes = sorted([(float(pts[0]), float(pts[5])), (float(pts[1]), float(pts[6]))])
             mouth = sorted([(float(pts[3]), float(pts[8])), (float(pts[4]), float(pts[9]))])
             faces.append(FaceLandmarks(

@@ -64,7 +64,7 @@ class PhotoRules:
     background_blue_chroma_min: float = 10.0
 
     # Faces smaller than this share of the window width are ignored (not a second person).
-    min_face_share: float = 0.10
+    min_face_share: float = 0.15
 
     @classmethod
     def from_config(cls, width: int, height: int, jpeg_min_kb: int, jpeg_max_kb: int) -> PhotoRules:
