@@ -36,6 +36,9 @@ def mermaid() -> str:
                 edges.setdefault(Step.IDLE, []).append(event_type.__name__)
         for target, names in edges.items():
             lines.append(f"    {step.value} --> {target.value}: {', '.join(names)}")
+    # Written once in Session._universal, not in the table:
+    lines.append("    idle --> out_of_service: OutOfService, DeviceHealthChanged (essential device down)")
+    lines.append("    out_of_service --> idle: BackInService, DeviceHealthChanged (recovered)")
     lines.append("    note right of idle")
     lines.append("        From every step: Cancel and Timeout (after the warning) end the session here;")
     lines.append("        Back returns to the previous step. Exceptions are in the step table.")
