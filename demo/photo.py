@@ -14,18 +14,11 @@ from drivers.camera.driver import Camera
 from drivers.camera.qr import QrReader
 from drivers.link import LinkUp
 from drivers.scanner.driver import BarcodeScanned, BarcodeScanner
-from kiosk.config import REPO_ROOT, config_files, load_config
+from kiosk.config import config_files, load_config
 from kiosk.photo import AutoCapture, PhotoAnalyser, PhotoGuidance, PhotoRules, PhotoTaken
 from kiosk.photo.worker import PhotoCaptureWorker
 
 PAYLOAD = "EEK1:KIOSK0012611280007:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _camera_source(source: str) -> str:
-    """``sim:<relative path>`` is relative to the repository, as every path in the config is."""
-    if source.startswith("sim:") and not source[4:].startswith("/"):
-        return f"sim:{REPO_ROOT / source[4:]}"
-    return source
 
 
 def _photo(ctx, config) -> None:
@@ -33,7 +26,7 @@ def _photo(ctx, config) -> None:
     analyser = PhotoAnalyser(PhotoRules.from_config(photo.width, photo.height, photo.jpeg_min_kb, photo.jpeg_max_kb))
     events: queue.Queue[object] = queue.Queue()
     started = time.monotonic()
-    with Camera(_camera_source(cam.source), width=cam.width, height=cam.height, fps=cam.fps) as camera:
+    with Camera(cam.source, width=cam.width, height=cam.height, fps=cam.fps) as camera:
         worker = PhotoCaptureWorker(camera, AutoCapture(analyser, photo.compliant_frames), events.put).start()
         guidance: list[str] = []
         taken = None

@@ -78,6 +78,17 @@ class _VideoFile:
         return self._current
 
 
+CHECKOUT = Path(__file__).resolve().parents[2]  # the kiosk's working tree (config paths are relative to it)
+
+
+def _resolve(path: str) -> Path:
+    """A relative path is taken from the working directory if it exists there, else from the checkout."""
+    candidate = Path(path)
+    if candidate.is_absolute() or candidate.exists():
+        return candidate
+    return CHECKOUT / candidate
+
+
 def load_source(path: str | Path) -> tuple[list[np.ndarray] | _VideoFile, float]:
     """Pictures (or a video) from ``path`` and their natural play rate."""
     path = Path(path)
@@ -163,7 +174,7 @@ class SimulatedCamera(Simulator):
         unknown = set(params) - {"play_fps", "loop"}
         if unknown:
             raise ValueError(f"unknown simulated camera parameter(s) {sorted(unknown)} in {source!r}")
-        pictures, natural_fps = load_source(path)
+        pictures, natural_fps = load_source(_resolve(path))
         camera = cls(play_fps=float(params.get("play_fps", natural_fps)), loop=params.get("loop", "1") != "0")
         camera._set(pictures, camera._play_fps, camera._loop)
         return camera

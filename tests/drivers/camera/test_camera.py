@@ -213,3 +213,11 @@ def test_preview_bytes_flip_for_the_texture_and_mirror() -> None:
     assert tuple(mirrored[1, 2]) == (1, 2, 3)  # bottom row first, right-left swapped
     plain = np.frombuffer(preview_bytes(frame, mirror=False), np.uint8).reshape(2, 3, 3)
     assert tuple(plain[1, 0]) == (1, 2, 3)
+
+
+def test_relative_sim_paths_resolve_from_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the config's "sim:assets/sim/camera" works from any directory
+    sim = SimulatedCamera.from_source("sim:assets/sim/camera")
+    capture = sim.open(640, 480, fps=1000)
+    ok, image = capture.read()
+    assert ok and image is not None and image.shape == (480, 640, 3)
