@@ -128,16 +128,14 @@ class ApplicationService:
         digest = request_digest(body)
         try:
             with self._db.write() as session:
-                replay = self._replay(session, kiosk_id, idempotency_key, digest)
+                replay = self._replay(session, kiosk_id, idempotency_key, digest, body.application_no)
                 if replay is not None:
                     return replay, True
-                if session.get(Application, body.application_no) is not None:
-                    raise NumberTaken(body.application_no)
                 receipt, sms = self._insert(session, kiosk_id, idempotency_key, digest, body)
         except IntegrityError:
             # A concurrent copy of this request (or of this number) won the race.
             with self._db.read() as session:
-                replay = self._replay(session, kiosk_id, idempotency_key, digest)
+                replay = self._replay(session, kiosk_id, idempotency_key, digest, body.application_no)
             if replay is None:
                 raise NumberTaken(body.application_no) from None
             return replay, True
@@ -145,11 +143,20 @@ class ApplicationService:
             self._on_sms()
         return receipt, False
 
-    def _replay(self, session: Session, kiosk_id: str, key: str, digest: str) -> ApplicationReceipt | None:
+    def _replay(self, session: Session, kiosk_id: str, key: str, digest: str,
+                application_no: str) -> ApplicationReceipt | None:
+        """The first result if this key was used before (same body), else None; raises
+        :class:`IdempotencyConflict` (same key, other body) or :class:`NumberTaken` (the number
+        was filed under another key)."""
         existing = session.scalar(select(Application).where(Application.kiosk_id == kiosk_id,
                                                             Application.idempotency_key == key))
         if existing is None:
-            return None
+            # Under READ COMMITTED a racing copy may have committed between the two reads.
+            existing = session.get(Application, application_no)
+            if existing is None:
+                return None
+            if (existing.kiosk_id, existing.idempotency_key) != (kiosk_id, key):
+                raise NumberTaken(application_no)
         if not hmac.compare_digest(existing.request_digest, digest):
             raise IdempotencyConflict(key)
         return ApplicationReceipt(application_no=existing.application_no, stage=Stage.RECEIVED.value,

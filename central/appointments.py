@@ -22,12 +22,14 @@ from central.models import Appointment, AppointmentSlot
 from central.schemas import BookingIn, BookingOut, LocalText, ServiceOut, SlotOut
 from central.sealing import Sealer
 
+# The codes of the catalogue's ``appointment_services`` (config/catalogue.json), so a kiosk can book
+# what its catalogue offers.
 SERVICES: dict[str, tuple[str, str]] = {
-    "passport_first": ("首次申领普通护照（不符合自助条件）", "First passport (outside the self-service rules)"),
-    "foreigner_lost_passport": ("外国人护照报失证明", "Lost-passport certificate for foreigners"),
-    "foreigner_residence": ("外国人居留许可", "Residence permit for foreigners"),
-    "green_channel": ("加急（绿色通道）咨询", "Urgent cases (green channel)"),
-    "consultation": ("业务咨询", "General enquiries"),
+    "counter_application": ("窗口申请证件", "Document application at a counter"),
+    "counter_endorsement": ("窗口办理签注", "Endorsement at a counter"),
+    "id_card_problem": ("身份证件问题咨询", "Help with an ID card problem"),
+    "lost_passport_certificate": ("外国人护照报失证明", "Lost-passport certificate (foreigners)"),
+    "accommodation_registration": ("外国人住宿登记", "Accommodation registration (foreigners)"),
 }
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

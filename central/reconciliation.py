@@ -32,14 +32,14 @@ def reconcile(database: Database, *, kiosk_id: str, day: date, body: Reconciliat
         when = func.coalesce(Payment.approved_at, Payment.received_at)
         central_amounts = dict(session.execute(
             select(Payment.reference, Payment.amount_fen).where(Payment.kiosk_id == kiosk_id, when >= start,
-                                                               when < end)).tuples().all())
+                                                               when < end)).all())
         # A payment listed by the kiosk may be stamped on the neighbouring day centrally (clock
         # skew at midnight): look those references up directly before calling them missing.
         listed = [r for r in kiosk_amounts if r not in central_amounts]
         if listed:
             central_amounts.update(session.execute(
                 select(Payment.reference, Payment.amount_fen).where(Payment.kiosk_id == kiosk_id,
-                                                                   Payment.reference.in_(listed))).tuples().all())
+                                                                   Payment.reference.in_(listed))).all())
         missing_on_central = sorted(set(kiosk_amounts) - set(central_amounts))
         missing_on_kiosk = sorted(set(central_amounts) - set(kiosk_amounts))
         mismatches = sorted(r for r in set(kiosk_amounts) & set(central_amounts)

@@ -139,6 +139,7 @@ class SmsDispatcher:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        self._stop.clear()
         self._recover()
         self._thread = threading.Thread(target=self._run, name="sms-dispatcher", daemon=True)
         self._thread.start()

@@ -16,28 +16,32 @@ branch_labels = None
 depends_on = None
 
 
-# The questionnaire a new installation starts with (the hall edits its own later).
+# The questionnaire a new installation starts with: the catalogue's survey (config/catalogue.json,
+# survey version 2026-01), so answers from the kiosk's survey screen can be sent as they are.
+def _choices(*options: tuple[str, str, str]) -> list[dict[str, object]]:
+    return [{"id": code, "text": {"zh": zh, "en": en}} for code, zh, en in options]
+
+
 DEFAULT_QUESTIONNAIRE = {
     "id": "satisfaction",
     "version": 1,
     "active": True,
-    "title": {"zh": "服务满意度问卷", "en": "Service satisfaction questionnaire"},
+    "title": {"zh": "服务满意度调查", "en": "Service satisfaction survey"},
     "questions": [
-        {"id": "overall", "kind": "rating", "required": True,
-         "text": {"zh": "您对本次服务的总体满意度", "en": "How satisfied are you with the service overall?"}},
-        {"id": "ease", "kind": "rating", "required": False,
-         "text": {"zh": "自助终端是否容易使用", "en": "How easy was the kiosk to use?"}},
-        {"id": "wait", "kind": "choice", "required": False,
-         "text": {"zh": "您觉得等候时间", "en": "How was the waiting time?"},
-         "choices": [{"id": "short", "text": {"zh": "很短", "en": "Short"}},
-                     {"id": "fair", "text": {"zh": "可以接受", "en": "Acceptable"}},
-                     {"id": "long", "text": {"zh": "太长", "en": "Too long"}}]},
-        {"id": "again", "kind": "choice", "required": False,
-         "text": {"zh": "您下次还会使用自助终端吗", "en": "Would you use the kiosk again?"},
-         "choices": [{"id": "yes", "text": {"zh": "会", "en": "Yes"}},
-                     {"id": "no", "text": {"zh": "不会", "en": "No"}}]},
-        {"id": "comments", "kind": "text", "required": False,
-         "text": {"zh": "意见或建议", "en": "Comments or suggestions"}},
+        {"id": "overall", "kind": "choice", "required": True,
+         "text": {"zh": "您对本次服务总体是否满意？", "en": "How satisfied are you with the service overall?"},
+         "choices": _choices(("5", "非常满意", "Very satisfied"), ("4", "满意", "Satisfied"), ("3", "一般", "Neutral"),
+                             ("2", "不满意", "Dissatisfied"), ("1", "非常不满意", "Very dissatisfied"))},
+        {"id": "waiting", "kind": "choice", "required": False,
+         "text": {"zh": "等候时间是否合理？", "en": "Was the waiting time reasonable?"},
+         "choices": _choices(("yes", "合理", "Yes"), ("no", "太长", "Too long"))},
+        {"id": "staff", "kind": "choice", "required": False,
+         "text": {"zh": "工作人员服务态度如何？", "en": "How were the staff?"},
+         "choices": _choices(("good", "好", "Good"), ("fair", "一般", "Fair"), ("poor", "差", "Poor"),
+                             ("none", "未接触", "Did not deal with staff"))},
+        {"id": "self_service", "kind": "choice", "required": False,
+         "text": {"zh": "自助设备是否易于使用？", "en": "Was the kiosk easy to use?"},
+         "choices": _choices(("easy", "容易", "Easy"), ("ok", "还可以", "OK"), ("hard", "困难", "Hard"))},
     ],
 }
 
