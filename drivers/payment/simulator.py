@@ -388,10 +388,13 @@ class PaymentSimulator(Simulator):
             self.send(bytes([_ACK]))
             self._answer(self._response("30", "", 0))
             return
-        if self._take_fault("no_ack"):
-            self.request_log.append({"type": kind, "ecr_ref": ref, "ignored": True})
+        running = self._running
+        # The same request again while it runs: the host missed our ACK and sent the frame again.
+        retransmission = running is not None and kind in ("00", "01", "02") and running.ref == ref
+        ignored = self._take_fault("no_ack")
+        self.request_log.append({"type": kind, "ecr_ref": ref, "ignored": ignored, "retransmission": retransmission})
+        if ignored:
             return
-        self.request_log.append({"type": kind, "ecr_ref": ref, "ignored": False})
         self.send(bytes([_ACK]))
         if kind == "09":
             self._abort()
@@ -400,9 +403,8 @@ class PaymentSimulator(Simulator):
             return  # the terminal froze after the ACK: this request is never carried out
         if self._take_fault("unplug_after_ack"):
             self.call_later(0.0, self.unplug)  # the transaction itself goes on, as a real one would
-        running = self._running
-        if running is not None and kind in ("00", "01", "02") and running.ref == ref:
-            return  # the host sent the same request again (our ACK was lost): it is already running
+        if retransmission:
+            return  # already running: the ACK above is all the host needs
         if kind in ("00", "01", "02") and ref in self.journal_entries:
             self._answer(self.journal_entries[ref].payload)  # idempotent: the stored answer, no new charge
             return
