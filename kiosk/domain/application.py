@@ -202,9 +202,12 @@ def parse_address(values: Mapping[str, str], known_region: Callable[[str], bool]
         errors["province"] = "invalid"
     if not city:
         errors["city"] = "required"
-    elif not (REGION.fullmatch(city) and city.endswith("00") and city[:2] == province[:2] and city != province):
+    elif not (REGION.fullmatch(city) and city.endswith("00")
+              and ("province" in errors or (city[:2] == province[:2] and city != province))):
         errors["city"] = "invalid"
-    if district and not (REGION.fullmatch(district) and district[:4] == city[:4] and not district.endswith("00")):
+    # A wrong parent is reported once, on the parent, not again on every level below it.
+    if district and not (REGION.fullmatch(district) and not district.endswith("00")
+                         and (district[:4] == city[:4] or "city" in errors)):
         errors["district"] = "invalid"
     if known_region is not None:
         for key, code in (("province", province), ("city", city), ("district", district)):
