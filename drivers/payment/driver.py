@@ -154,7 +154,12 @@ class KioskEcrTerminal(PaymentTerminal):
 
     def _run(self, request: Request, kind: str) -> TxnResult | SettlementTotals:
         ref = getattr(request, "ecr_ref", "") or ""
-        self.link.send(request)  # DeviceUnavailable here: nothing left the port
+        if not self.link.connected:
+            raise DeviceUnavailable(f"payment: port {self.link.url} is not open; {kind} {ref} not sent")
+        try:
+            self.link.send(request)
+        except DeviceError as exc:  # the port failed during the write: part of the frame may be out
+            raise OutcomeUnknown(f"payment: writing {kind} {ref} failed: {exc}", ecr_ref=ref) from exc
         crash_point(f"{kind}.sent")
         accepted = False
         deadline = time.monotonic() + self.codec.ack_timeout

@@ -6,7 +6,8 @@ they mean for the money:
 
 * :class:`RequestNotAccepted` — the terminal never acknowledged the request, so it never started it;
 * :class:`OutcomeUnknown` — the request may have been taken; money may have moved. Query, never resend;
-* :class:`TerminalBusy` — the terminal cannot answer now (another transaction runs); ask again later.
+* :class:`TerminalBusy` — the terminal cannot answer now (another transaction runs); ask again later;
+* :class:`drivers.errors.DeviceUnavailable` — the port is not open: nothing was sent.
 """
 
 from __future__ import annotations

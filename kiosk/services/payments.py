@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal, Protocol
 
-from drivers.errors import DeviceError
+from drivers.errors import DeviceError, DeviceUnavailable
 from drivers.payment import codes
 from drivers.payment.crashpoint import crash_point
 from drivers.payment.driver import KioskEcrTerminal
@@ -295,6 +295,10 @@ class PaymentService:
             result = self.terminal.sale(amount_fen, ref)
         except RequestNotAccepted as exc:
             result = self._after_not_accepted(entry, exc)
+        except DeviceUnavailable as exc:  # the port is not open: nothing was sent (PaymentTerminal contract)
+            self._terminal_reachable = False
+            self.journal.record_declined(ref, f"terminal unavailable: {exc}", outcome=Outcome.TERMINAL_PROBLEM.value)
+            result = None
         except DeviceError as exc:  # OutcomeUnknown, link lost, write failed: money may have moved
             result = self._after_doubt(entry, str(exc))
         else:
@@ -499,6 +503,8 @@ class PaymentService:
                     log.error("payments: recovery stopped, terminal cannot answer: %s", exc)
                     break
                 items.append(RecoveryItem(entry.ecr_ref, entry.application_no, entry.state, after.state, action))
+            if reachable and not items and not self._terminal_reachable:
+                reachable = self._probe()  # nothing needed the terminal: ask it whether it is back
             if reachable:
                 for entry in self.journal.unfinished():
                     if entry.kind != "sale" and entry.in_doubt:  # orphan reversal (not expected): record its fate
@@ -512,6 +518,15 @@ class PaymentService:
             self._update_health()
             unresolved = tuple(e.ecr_ref for e in self.journal.unfinished())
             return RecoveryReport(tuple(items), unresolved, reachable)
+
+    def _probe(self) -> bool:
+        try:
+            self.terminal.query(None)
+        except TerminalBusy:
+            return True
+        except DeviceError:
+            return False
+        return True
 
     def _recover_sale(self, entry: JournalEntry) -> tuple[JournalEntry, str]:
         action = ""

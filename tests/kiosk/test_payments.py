@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import drivers.sim
+from drivers.link import LinkDown
 from drivers.payment.driver import KioskEcrTerminal
 from drivers.payment.results import Outcome
 from drivers.payment.simulator import Declined, PaymentSimulator
@@ -229,3 +230,20 @@ def test_terminal_and_journal_from_config() -> None:
     assert isinstance(terminal, KioskEcrTerminal) and terminal.link.url == "sim://payment"
     assert terminal.codec.kiosk_id == config.kiosk.id and terminal.codec.ack_timeout == 2.0
     assert journal_path(config).name == "payments.db"
+
+
+def test_port_not_open_sends_nothing_and_blocks_until_the_terminal_is_back(kiosk: Kiosk) -> None:
+    kiosk.ledger.add(APP)
+    kiosk.sim.unplug()
+    while not isinstance(kiosk.terminal._events.get(timeout=3), LinkDown):  # the link noticed the pulled cable
+        pass
+    assert not kiosk.terminal.connected
+    outcome = kiosk.service.pay(APP, 12000)
+    assert (outcome.status, outcome.outcome) == ("declined", Outcome.TERMINAL_PROBLEM)
+    assert kiosk.journal.get(f"{APP}P1").state == "declined"  # type: ignore[union-attr]
+    assert kiosk.service.health.state == "offline" and not kiosk.service.accepting_payments
+    assert kiosk.service.pay(APP, 12000).status == "refused"  # the probe cannot reach it either
+    kiosk.sim.replug()
+    assert kiosk.terminal.link.wait_connected(3)
+    assert kiosk.service.pay(APP, 12000).status == "paid"  # recovery's probe found it back
+    assert kiosk.sim.charged() == [f"{APP}P2"]
