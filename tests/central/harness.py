@@ -11,6 +11,7 @@ exactly the fleet configuration the service promises to support.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import itertools
 import os
@@ -135,10 +136,8 @@ class PostgresCluster:
         return self.url("central_shared")
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(PostgresUnavailable, subprocess.TimeoutExpired):
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        except (PostgresUnavailable, subprocess.TimeoutExpired):
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -53,7 +53,8 @@ def test_client_signs_the_golden_string(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def signed_headers(method: str, path: str, body: bytes = b"", *, query: str = "", kiosk: str = KIOSK_ID,
-                   secret: str = KIOSK_SECRET, timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+                   secret: str = KIOSK_SECRET, timestamp: int | None = None,
+                   nonce: str | None = None) -> dict[str, str]:
     timestamp = int(time.time()) if timestamp is None else timestamp
     nonce = nonce or secrets.token_hex(16)
     canonical = "\n".join(["EEK-HMAC-SHA256", method, path, query, kiosk, str(timestamp), nonce,
