@@ -8,6 +8,8 @@ import threading
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drivers.framing import stx_frame
 from drivers.payment.protocol import (
@@ -297,3 +299,20 @@ def test_garbage_request_content_is_answered_with_format_error(sim: PaymentSimul
     host.write(stx_frame(b"Cshort"))
     assert host.next() == ACK
     assert host.final().resp_code == "30"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_garbage_never_breaks_the_terminal(data: bytes) -> None:
+    sim = PaymentSimulator(ack_timeout=0.05)
+    try:
+        out: list[bytes] = []
+        sim.connect(out.append)
+        sim.receive(data)
+        sim.cancel_pending()
+        # Whatever came before, a good request after it (following a clean STX) is acknowledged.
+        out.clear()
+        sim.receive(b"\x03" * 1000 + golden("query"))
+        assert ACK in out
+    finally:
+        sim.close()
