@@ -16,7 +16,7 @@ from pathlib import Path
 from kiosk.domain.catalogue import Catalogue, load_catalogue
 from kiosk.session import commands as c
 from kiosk.session import events as e
-from kiosk.session.flow import RULES, TRANSITIONS
+from kiosk.session.flow import FAILURE_CODES, NOTICE_CODES, RULES, TRANSITIONS
 from kiosk.session.steps import SCREEN_OF, Step
 from kiosk.session.walks import Walk, new_session, resolve, walks
 
@@ -173,6 +173,17 @@ def render_doc(catalogue: Catalogue | None = None) -> str:
         seen = keys.get(screen)
         listed = ", ".join(f"`{k}`" for k in sorted(seen - COMMON_KEYS)) if seen else "(not visited by a walk)"
         w(f"| {screen} | {listed} |")
+    w("")
+    w("## Codes the UI translates")
+    w("")
+    w("`notice` (any view): " + "; ".join(f"`{k}` ({v})" for k, v in NOTICE_CODES.items()) + ".")
+    w("")
+    w("`failure` (failed screen): " + "; ".join(f"`{k}` ({v})" for k, v in FAILURE_CODES.items()) + ".")
+    w("")
+    w("`errors` values (per field): `required`, `invalid`, `too_long`, `too_old`, `unknown`, `same_as_mobile`,")
+    w("`mismatch` (consent text changed); on the choose screen, keyed by item code: `empty`, `too_many`,")
+    w("`unknown_item`, `unknown_type`, `unknown_destination`, `unknown_option`, `duplicate`, `not_combinable`,")
+    w("`same_place_twice`. Refusals (`refusal` in the refused and guardian views) carry their own zh/en texts.")
     w("")
     return "\n".join(out)
 

@@ -24,45 +24,68 @@ Rules written once, for every step, unless the step's row in :data:`TRANSITIONS`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, Literal
 
-from kiosk.domain import eligibility
 from kiosk.domain.application import (
     Application,
-    Collection,
     Consent,
     ContactDetails,
     GreenChannel,
-    Guardian,
-    InvalidFields,
     PhotoChoice,
     PostalAddress,
-    expected_ready,
-    normalise_phone,
-    parse_accommodation,
-    parse_address,
-    parse_contact,
-    parse_foreign_details,
-    parse_green_channel,
 )
 from kiosk.domain.catalogue import Catalogue, ItemChoice
 from kiosk.domain.eligibility import PhotoOffer, Refusal
-from kiosk.domain.fees import FeeBreakdown, compute_fees
+from kiosk.domain.fees import FeeBreakdown
 from kiosk.domain.person import Person
 from kiosk.session import commands as c
 from kiosk.session import events as e
-from kiosk.session.devices import APPLY_DEVICES, PAY_DEVICES, DeviceHealth, unusable
+from kiosk.session.apply_flow import ApplySteps
+from kiosk.session.devices import APPLY_DEVICES, DeviceHealth, unusable
+from kiosk.session.other_flows import OtherSteps
 from kiosk.session.steps import SCREEN_OF, Flow, Step
 from kiosk.session.views import build_view
 
 MAX_ECR_ATTEMPTS = 9  # contracts.md: ECR reference {application_no}P{n}, n in 1..9
-APPLICATION_NO = re.compile(r"[A-Z0-9]{1,8}\d{10}")
-VERIFICATION = re.compile(r"[0-9X]{4}")
-QR_MAX = 512
+
+NOTICE_CODES: dict[str, str] = {
+    "card_unreadable": "read_id: the card could not be read, place it again",
+    "card_removed": "read_id: the card was taken away too soon",
+    "card_unsupported": "read_id: not an ID card the reader knows",
+    "guardian_same_person": "read_id (guardian): that was the applicant's own card",
+    "guardian_card_expired": "read_id (guardian): the guardian's card has expired",
+    "guardian_too_young": "read_id (guardian): the guardian must be 18 or over",
+    "guardian_invalid_card": "read_id (guardian): the card could not be verified",
+    "invalid_id_number": "read_id (appointment): the card number failed its check",
+    "card_data_inconsistent": "read_id (appointment): the card's data did not read consistently",
+    "mrz_unreadable": "foreign_read: the passport could not be read, place it again",
+    "mrz_unavailable": "foreign_details: the passport reader is down, type the details instead",
+    "cancel_on_terminal": "pay: Cancel is on the terminal while it is charging",
+    "not_charged": "pay_unknown: the outcome turned out to be a decline; nothing was taken",
+    "finishing_receipt": "record / print: paid, so the receipt is finished before leaving",
+    "invalid_code": "progress_entry: not a receipt QR code",
+    "not_found": "progress_entry: no such application (or wrong verification)",
+    "offline": "progress_entry: the central service cannot be reached",
+    "printer_unavailable": "progress_timeline: no slip can be printed",
+    "no_slots": "appt_slots: no free slots",
+    "slots_offline": "appt_slots: slots could not be fetched (offline)",
+    "slots_error": "appt_slots: slots could not be fetched (error)",
+    "slot_taken": "appt_slots: the chosen slot was just taken",
+}
+"""Every ``notice`` code a view can carry, with where it appears. The UI translates them."""
+
+FAILURE_CODES: dict[str, str] = {
+    "record_failed": "the application could not be stored; nothing was charged",
+    "appointment_offline": "the appointment could not be booked (offline)",
+    "appointment_error": "the appointment could not be booked",
+    "appointment_unconfirmed": "no answer from the booking service: ask staff whether it was booked",
+    "registration_failed": "the accommodation registration failed: register at the counter or police "
+                           "station within 24 hours",
+}
+"""Every ``failure`` code of the ``failed`` screen."""
 
 
 # ==================================================================================================
@@ -456,7 +479,7 @@ class FlowError(AssertionError):
 # ==================================================================================================
 # The session
 
-class Session:
+class Session(ApplySteps, OtherSteps):
     """One kiosk's session state machine. Create once at start-up; it serves person after person.
 
     ``clock`` returns the current local time (injected, so tests fix it). ``essential_devices``:
@@ -714,7 +737,8 @@ class Session:
         return self.clock().date()
 
     # ==============================================================================================
-    # Handlers named in TRANSITIONS
+    # Handlers named in TRANSITIONS that belong to no single flow (the others: apply_flow.py,
+    # other_flows.py)
 
     def start_tapped(self, event: e.StartTapped) -> None:
         self._next(S.HOME)
@@ -773,330 +797,6 @@ class Session:
         else:
             self._next(S.APPT_READ_ID)
 
-    # -- apply: devices and cards
-    def apply_devices_checked(self, event: e.DevicesChecked) -> None:
-        self.health.update(event.health)
-        problems = unusable(self.health, APPLY_DEVICES)
-        if problems:
-            self._unavailable(problems)
-        else:
-            self._next(S.APPLY_READ_ID)
-
-    def _unavailable(self, problems: tuple[tuple[str, str], ...]) -> None:
-        if self._should_be_out_of_service():
-            self._end("fault")
-            return
-        self._next(S.UNAVAILABLE, unavailable=problems)
-
-    def devices_not_answering(self, event: e.Timeout) -> None:
-        self._unavailable((("devices", "no_answer"),))
-
-    def applicant_read(self, event: e.IdCardRead) -> None:
-        person = event.person
-        today = self.today()
-        refusal = eligibility.check_applicant(person, today)
-        if refusal is not None:
-            self._next(S.REFUSED, applicant=person, refusal=refusal)
-            return
-        config = self.catalogue.eligibility
-        self.data.applicant = person
-        self._emit(c.LookupApplicant(person.document_number,
-                                     want_photo=eligibility.age(person, today) >= config.photo_reuse_min_age))
-        if eligibility.needs_guardian(person, today, config):
-            self._next(S.GUARDIAN_READ)
-        else:
-            self._next(S.CHOOSE)
-
-    def card_failed(self, event: e.IdCardFailed) -> None:
-        if event.reason == "device":
-            self._unavailable((("idcard", "offline"),))
-        else:
-            self._stay(notice=f"card_{event.reason}")
-
-    def guardian_read(self, event: e.IdCardRead) -> None:
-        applicant = self.data.applicant
-        assert applicant is not None
-        refusal = eligibility.check_guardian(event.person, applicant, self.today(), self.catalogue.eligibility)
-        if refusal is not None:
-            self.data.refusal = refusal
-            self._stay(notice=refusal.code)
-            return
-        self._next(S.GUARDIAN_RELATION, guardian=event.person, refusal=None)
-
-    def relationship_chosen(self, event: e.GuardianRelationshipChosen) -> None:
-        if not eligibility.is_relationship(event.relationship, self.catalogue.eligibility):
-            self._stay({"relationship": "unknown"})
-            return
-        self._next(S.CHOOSE, relationship=event.relationship)
-
-    # -- apply: what, details, collection, photo
-    def items_chosen(self, event: e.ItemsChosen) -> None:
-        items = tuple(self.catalogue.complete(i) for i in event.items)
-        problems = self.catalogue.problems(items)
-        self.data.items = items
-        if problems:
-            self._stay({p.item or "items": p.code for p in problems})
-            return
-        applicant = self.data.applicant
-        assert applicant is not None
-        refusal = eligibility.check_items(applicant, items, self.today(), self.catalogue.eligibility,
-                                          self.data.prior_items)
-        if refusal is not None:
-            self._next(S.REFUSED, refusal=refusal)
-            return
-        self._next(S.FORM, fees=compute_fees(self.catalogue, items))
-
-    def form_submitted(self, event: e.FormSubmitted) -> None:
-        self.data.form_values = dict(event.values)
-        try:
-            contact = parse_contact(event.values, self.catalogue, self.data.items)
-        except InvalidFields as exc:
-            self._stay(exc.errors)
-            return
-        self._next(S.COLLECTION, contact=contact)
-
-    def collection_chosen(self, event: e.CollectionChosen) -> None:
-        if event.method not in ("pickup", "postal"):
-            self._stay({"method": "unknown"})
-            return
-        self.data.collection_method = event.method
-        self.data.wants_green_channel = event.green_channel
-        if event.method == "pickup":
-            self.data.address = None
-        if not event.green_channel:
-            self.data.green_channel = None
-        if event.method == "postal":
-            self._next(S.ADDRESS)
-        else:
-            self._after_collection_details()
-
-    def _after_collection_details(self) -> None:
-        if self.data.wants_green_channel:
-            self._next(S.GREEN_CHANNEL)
-        else:
-            self._to_photo_or_review()
-
-    def _to_photo_or_review(self) -> None:
-        if self.catalogue.needs_photo(self.data.items):
-            self._next(S.PHOTO)
-        else:
-            self._next(S.REVIEW, photo=None)
-
-    def address_submitted(self, event: e.AddressSubmitted) -> None:
-        self.data.address_values = dict(event.values)
-        try:
-            address = parse_address(event.values, self.known_region)
-        except InvalidFields as exc:
-            self._stay(exc.errors)
-            return
-        self.data.address = address
-        self._after_collection_details()
-
-    def green_channel_submitted(self, event: e.GreenChannelSubmitted) -> None:
-        self.data.green_values = {"reason": event.reason, "proof_reference": event.proof_reference}
-        try:
-            green = parse_green_channel(event.reason, event.proof_reference, self.catalogue)
-        except InvalidFields as exc:
-            self._stay(exc.errors)
-            return
-        self.data.green_channel = green
-        self._to_photo_or_review()
-
-    def photo_captured(self, event: e.PhotoCaptured) -> None:
-        self._next(S.PHOTO_CONFIRM, captured_photo=event.photo_ref)
-
-    def photo_reused(self, event: e.PhotoReuseChosen) -> None:
-        if not self.photo_reuse_allowed():
-            return
-        offer = self.data.photo_offer
-        assert offer is not None
-        self._next(S.REVIEW, photo=PhotoChoice(offer.photo_ref, "reused"))
-
-    def photo_reuse_allowed(self) -> bool:
-        applicant = self.data.applicant
-        return applicant is not None and eligibility.may_reuse_photo(
-            applicant, self.data.photo_offer, self.today(), self.catalogue.eligibility)
-
-    def camera_failed(self, event: e.CameraFailed) -> None:
-        self._unavailable((("camera", "offline"),))
-
-    def photo_accepted(self, event: e.PhotoAccepted) -> None:
-        assert self.data.captured_photo is not None
-        self._next(S.REVIEW, photo=PhotoChoice(self.data.captured_photo, "captured"))
-
-    def photo_retake(self, event: e.PhotoRetake) -> None:
-        self._next(S.PHOTO, captured_photo=None)
-
-    # -- apply: review, record, pay
-    def review_confirmed(self, event: e.ReviewConfirmed) -> None:
-        if event.consent_version != self.catalogue.consent_version:
-            self._stay({"consent": "mismatch"})
-            return
-        data = self.data
-        assert data.applicant is not None and data.contact is not None and data.collection_method is not None
-        now = self.clock()
-        fees = compute_fees(self.catalogue, data.items)
-        green = data.green_channel if data.wants_green_channel else None
-        address = data.address if data.collection_method == "postal" else None
-        if data.collection_method == "postal" and address is None:
-            self._next(S.REVIEW)  # pragma: no cover - the flow always passes the address step first
-            return
-        needs_photo = self.catalogue.needs_photo(data.items)
-        data.consent = Consent(event.consent_version, now)
-        data.fees = fees
-        data.application = Application(
-            applicant=data.applicant,
-            items=data.items,
-            contact=data.contact,
-            collection=Collection(data.collection_method, address),
-            fees=fees,
-            consent=data.consent,
-            expected_ready=expected_ready(self.catalogue, now.date(), green),
-            catalogue_version=self.catalogue.version,
-            guardian=Guardian(data.guardian, data.relationship or "") if data.guardian else None,
-            green_channel=green,
-            photo=data.photo if needs_photo else None,
-            language=self.language,
-        )
-        self._emit(c.CheckDevices(PAY_DEVICES))
-        self._next(S.PAY_CHECK)
-
-    def pay_devices_checked(self, event: e.DevicesChecked) -> None:
-        self.health.update(event.health)
-        problems = unusable(self.health, PAY_DEVICES)
-        if problems:
-            self._unavailable(problems)
-            return
-        assert self.data.application is not None
-        self._requests += 1
-        self.data.record_request = self._requests
-        self._emit(c.RecordApplication(self._requests, self.data.application))
-        self._next(S.PAY_RECORDING)
-
-    def application_recorded(self, event: e.ApplicationRecorded) -> None:
-        if event.request != self.data.record_request or self.data.application_no is not None:
-            self._universal(event)
-            return
-        assert self.data.fees is not None
-        self.data.application_no = event.application_no
-        self.data.progress_payload = event.progress_payload
-        self._charge(1)
-
-    def _charge(self, attempt: int) -> None:
-        """The one place a Charge is emitted."""
-        data = self.data
-        assert data.application_no is not None and data.fees is not None
-        data.attempt = attempt
-        data.decline_reason = None
-        self._emit(c.Charge(data.application_no, data.fees.total_fen, attempt))
-        self._next(S.PAY)
-
-    def record_failed(self, event: e.ApplicationRecordFailed) -> None:
-        if event.request != self.data.record_request:
-            return
-        self._next(S.FAILED, failure="record_failed", record_request=None)
-
-    def record_not_answering(self, event: e.Timeout) -> None:
-        # A late ApplicationRecorded will find record_request cleared and abandon the application.
-        self._next(S.FAILED, failure="record_failed", record_request=None)
-
-    def _is_current_payment(self, event: e.PaymentApproved | e.PaymentDeclined | e.PaymentUnknown) -> bool:
-        return event.application_no == self.data.application_no and event.attempt == self.data.attempt
-
-    def payment_approved(self, event: e.PaymentApproved) -> None:
-        if event.application_no != self.data.application_no:
-            self._universal(event)
-            return
-        self.data.paid = True
-        self.data.payment_unknown = False
-        self.data.payment = dict(event.payment)
-        self._emit(c.MarkPaid(event.application_no, event.payment))
-        self._next(S.RECORD)
-
-    def payment_declined(self, event: e.PaymentDeclined) -> None:
-        if not self._is_current_payment(event):
-            return
-        self._next(S.PAY_DECLINED, decline_reason=event.reason, payment_unknown=False)
-
-    def payment_unknown(self, event: e.PaymentUnknown) -> None:
-        if not self._is_current_payment(event):
-            return
-        self._payment_unknown()
-
-    def _payment_unknown(self) -> None:
-        self.data.payment_unknown = True
-        self.data.charges_closed = True
-        assert self.data.application_no is not None
-        self._emit(c.PrintSlip("payment_unknown", {"application_no": self.data.application_no,
-                                                   "catalogue_version": self.catalogue.version},
-                               self.language))
-        self._next(S.PAY_UNKNOWN)
-
-    def declined_after_all(self, event: e.PaymentDeclined) -> None:
-        """The unknown outcome turned out to be a decline: nothing was taken. Still no new charge in
-        this session (the brief: after an unknown outcome, no second charge); the person may start
-        again. Ending the session now abandons the application, which is correct: it is unpaid."""
-        if not self._is_current_payment(event):
-            return
-        self.data.payment_unknown = False
-        self.data.decline_reason = event.reason
-        self.data.notice = "not_charged"
-        self._show()
-
-    def payment_not_answering(self, event: e.Timeout) -> None:
-        self._payment_unknown()
-
-    def cancel_on_terminal(self, event: e.Cancel) -> None:
-        self.data.notice = "cancel_on_terminal"
-        self._show()
-
-    def retry_payment(self, event: e.RetryPayment) -> None:
-        if self.data.attempt >= self.max_payment_attempts or self.data.charges_closed:
-            return
-        self._charge(self.data.attempt + 1)
-
-    # -- apply: after payment
-    def leave_after_print(self, event: e.Cancel) -> None:
-        self.data.leave_after_print = True
-        self.data.notice = "finishing_receipt"
-        self._show()
-
-    def paid_marked(self, event: e.PaidMarked) -> None:
-        if event.application_no != self.data.application_no:
-            return
-        self._print_receipt()
-
-    def mark_paid_not_answering(self, event: e.Timeout) -> None:
-        self._print_receipt()
-
-    def _print_receipt(self) -> None:
-        data = self.data
-        assert data.application is not None and data.application_no is not None and data.fees is not None
-        self._emit(c.PrintReceipt(
-            application_no=data.application_no,
-            fees=data.fees,
-            collection=data.application.collection.method,
-            expected_ready=data.application.expected_ready,
-            progress_payload=data.progress_payload or "",
-            green_channel=data.application.green_channel is not None,
-            language=self.language,
-            catalogue_version=self.catalogue.version,
-            payment=dict(data.payment or {}),
-        ))
-        self._next(S.PRINT)
-
-    def receipt_printed(self, event: e.ReceiptPrinted) -> None:
-        if self.data.leave_after_print:
-            self._end("done")
-        else:
-            self._next(S.RATE)
-
-    def receipt_failed(self, event: e.PrintFailed) -> None:
-        self._next(S.PRINT_FAILED, print_note=event.detail)
-
-    def printer_not_answering(self, event: e.Timeout) -> None:
-        self._next(S.PRINT_FAILED, print_note="Offline")
-
     def slip_printed(self, event: e.SlipPrinted) -> None:
         self.data.print_note = "printed"
         self._show()
@@ -1104,227 +804,3 @@ class Session:
     def slip_failed(self, event: e.PrintFailed) -> None:
         self.data.print_note = event.detail
         self._show()
-
-    # -- progress
-    def qr_scanned(self, event: e.QrScanned) -> None:
-        text = event.text.strip()
-        if not text or len(text) > QR_MAX or not text.isascii() or not text.isprintable():
-            self._stay(notice="invalid_code")
-            return
-        self._emit(c.LookupProgress(qr_payload=text))
-        self._next(S.PROGRESS_LOOKUP)
-
-    def progress_number_typed(self, event: e.ProgressNumberTyped) -> None:
-        number = event.application_no.strip().upper()
-        verification = event.verification.strip().upper()
-        errors = {}
-        if not APPLICATION_NO.fullmatch(number):
-            errors["application_no"] = "invalid"
-        if not VERIFICATION.fullmatch(verification):
-            errors["verification"] = "invalid"
-        if errors:
-            self._stay(errors)
-            return
-        self._emit(c.LookupProgress(application_no=number, verification=verification))
-        self._next(S.PROGRESS_LOOKUP)
-
-    def progress_found(self, event: e.ProgressFound) -> None:
-        self._next(S.PROGRESS_TIMELINE, progress=event, print_note=None)
-
-    def progress_not_found(self, event: e.ProgressNotFound) -> None:
-        self._next(S.PROGRESS_ENTRY, notice=event.reason)
-
-    def progress_not_answering(self, event: e.Timeout) -> None:
-        self.progress_not_found(e.ProgressNotFound("offline"))
-
-    def print_progress_slip(self, event: e.PrintSlipRequested) -> None:
-        progress = self.data.progress
-        printer_known_down = "printer" in self.health and bool(unusable(self.health, ("printer",)))
-        if progress is None or printer_known_down:
-            self._stay(notice="printer_unavailable")
-            return
-        self._emit(c.PrintSlip("progress", {
-            "application_no": progress.application_no,
-            "items": list(progress.items),
-            "stages": [{"stage": s.stage, "at": s.at.isoformat() if s.at else None, "detail": s.detail}
-                       for s in progress.stages],
-            "expected_ready": progress.expected_ready.isoformat() if progress.expected_ready else None,
-        }, self.language))
-        self._next(S.PROGRESS_PRINTING)
-
-    def progress_slip_done(self, event: e.Event) -> None:
-        note = "printed" if isinstance(event, e.SlipPrinted) else getattr(event, "detail", "Offline")
-        self._next(S.PROGRESS_TIMELINE, print_note=note)
-
-    # -- appointment
-    def appointment_person_read(self, event: e.IdCardRead) -> None:
-        person = event.person
-        problem = eligibility.check_identity(person, self.today())
-        if problem is not None and problem is not eligibility.CARD_EXPIRED:
-            self._stay(notice=problem.code)  # an expired card may still book (that is what it is for)
-            return
-        self._next(S.APPT_SERVICE, person=person)
-
-    def appointment_service_chosen(self, event: e.AppointmentServiceChosen) -> None:
-        service = self.catalogue.appointment_service(event.service)
-        audience = "foreigner" if self.data.flow is Flow.FOREIGNER else "resident"
-        if service is None or service.audience not in (audience, "any"):
-            self._stay({"service": "unknown"})
-            return
-        self._request_slots(service.code)
-
-    def _request_slots(self, service: str, notice: str | None = None) -> None:
-        self._emit(c.LookupSlots(service))
-        self._next(S.APPT_SLOTS, appointment_service=service, slots=None, slot=None, notice=notice)
-
-    def slots_offered(self, event: e.SlotsOffered) -> None:
-        if event.service != self.data.appointment_service:
-            return
-        self.data.slots = event.slots
-        self.data.notice = None if event.slots else "no_slots"
-        self._show()
-
-    def slots_unavailable(self, event: e.SlotsUnavailable) -> None:
-        self.data.slots = ()
-        self.data.notice = f"slots_{event.reason}"
-        self._show()
-
-    def slot_chosen(self, event: e.SlotChosen) -> None:
-        slot = next((s for s in self.data.slots or () if s.slot_id == event.slot_id), None)
-        if slot is None:
-            self._stay({"slot": "unknown"})
-            return
-        self._next(S.APPT_CONFIRM, slot=slot)
-
-    def appointment_confirmed(self, event: e.AppointmentConfirmed) -> None:
-        mobile = ""
-        if event.mobile.strip():
-            mobile = normalise_phone(event.mobile) or ""
-            if not mobile:
-                self._stay({"mobile": "invalid"})
-                return
-        data = self.data
-        assert data.person is not None and data.slot is not None and data.appointment_service is not None
-        self._emit(c.BookAppointment(data.appointment_service, data.slot.slot_id, data.person, mobile))
-        self._next(S.APPT_BOOKING, appointment_mobile=mobile)
-
-    def appointment_booked(self, event: e.AppointmentBooked) -> None:
-        data = self.data
-        service = self.catalogue.appointment_service(data.appointment_service or "")
-        self._emit(c.PrintSlip("appointment", {
-            "reference": event.reference,
-            "service": service.name.as_dict() if service else {},
-            "starts_at": event.slot.starts_at.isoformat(),
-            "counter": event.slot.counter,
-        }, self.language))
-        self._next(S.APPT_DONE, appointment_reference=event.reference, slot=event.slot, print_note=None)
-
-    def appointment_failed(self, event: e.AppointmentFailed) -> None:
-        if event.reason == "slot_taken" and self.data.appointment_service:
-            self._request_slots(self.data.appointment_service, notice="slot_taken")
-        else:
-            self._next(S.FAILED, failure=f"appointment_{event.reason}")
-
-    def booking_not_answering(self, event: e.Timeout) -> None:
-        self._next(S.FAILED, failure="appointment_unconfirmed")
-
-    # -- foreigner
-    def foreign_service_chosen(self, event: e.ForeignServiceChosen) -> None:
-        if event.service not in ("lost_passport_certificate", "accommodation_registration"):
-            return
-        self._next(S.FOREIGN_READ, foreign_service=event.service)
-
-    def passport_read(self, event: e.MrzRead) -> None:
-        person = event.person
-        if self.data.foreign_service == "accommodation_registration":
-            problem = eligibility.check_identity(person, self.today())
-            if problem is not None:
-                refusal = problem if problem is not eligibility.CARD_EXPIRED else eligibility.PASSPORT_EXPIRED
-                self._next(S.REFUSED, person=person, refusal=refusal)
-                return
-            self._next(S.ACCOM_FORM, person=person)
-        else:
-            self.data.person = person
-            self._request_slots("lost_passport_certificate")
-
-    def mrz_failed(self, event: e.MrzFailed) -> None:
-        if event.reason == "device":
-            if self.data.foreign_service == "lost_passport_certificate":
-                self._next(S.FOREIGN_DETAILS, notice="mrz_unavailable")
-            else:
-                self._unavailable((("mrz", "offline"),))
-        else:
-            self._stay(notice="mrz_unreadable")
-
-    def no_document(self, event: e.NoDocumentAtHand) -> None:
-        if self.data.foreign_service != "lost_passport_certificate":
-            return
-        self._next(S.FOREIGN_DETAILS)
-
-    def foreign_details_submitted(self, event: e.ForeignDetailsSubmitted) -> None:
-        try:
-            person = parse_foreign_details(event.values, self.today())
-        except InvalidFields as exc:
-            self._stay(exc.errors)
-            return
-        self.data.person = person
-        self._request_slots("lost_passport_certificate")
-
-    def accommodation_submitted(self, event: e.AccommodationSubmitted) -> None:
-        self.data.accommodation_values = dict(event.values)
-        try:
-            details = parse_accommodation(event.values, self.today(), self.known_region)
-        except InvalidFields as exc:
-            self._stay(exc.errors)
-            return
-        self._next(S.ACCOM_REVIEW, accommodation=details)
-
-    def accommodation_confirmed(self, event: e.ReviewConfirmed) -> None:
-        if event.consent_version != self.catalogue.consent_version:
-            self._stay({"consent": "mismatch"})
-            return
-        data = self.data
-        assert data.person is not None and data.accommodation is not None
-        self._emit(c.RegisterAccommodation(data.person, data.accommodation, event.consent_version))
-        self._next(S.ACCOM_SUBMITTING)
-
-    def accommodation_registered(self, event: e.AccommodationRegistered) -> None:
-        self._emit(c.PrintSlip("accommodation", {"reference": event.reference}, self.language))
-        self._next(S.ACCOM_DONE, registration_reference=event.reference, print_note=None)
-
-    def registration_failed(self, event: e.RegistrationFailed) -> None:
-        self._next(S.FAILED, failure="registration_failed")
-
-    def registration_not_answering(self, event: e.Timeout) -> None:
-        self._next(S.FAILED, failure="registration_failed")
-
-    # -- survey and guides
-    def survey_answered(self, event: e.SurveyAnswered) -> None:
-        questions = self.catalogue.survey
-        index = self.data.survey_index
-        if index >= len(questions) or event.question != questions[index].code:
-            return
-        if event.option not in {o.code for o in questions[index].options}:
-            return
-        self.data.survey_answers[event.question] = event.option
-        if index + 1 < len(questions):
-            self.data.survey_index = index + 1
-            self._next(S.SURVEY)
-        else:
-            answers = tuple((q.code, self.data.survey_answers[q.code]) for q in questions)
-            self._emit(c.SubmitSurvey(answers, self.catalogue.survey_version))
-            self._next(S.SURVEY_DONE)
-
-    def survey_back(self, event: e.Back) -> None:
-        if self.data.survey_index > 0:
-            self.data.survey_index -= 1
-            self._next(S.SURVEY)
-        else:
-            self._allowed = None
-            self._back()
-
-    def guide_chosen(self, event: e.GuideChosen) -> None:
-        if self.catalogue.guide(event.code) is None:
-            self._stay({"guide": "unknown"})
-            return
-        self._next(S.GUIDE_DETAIL, guide=event.code)

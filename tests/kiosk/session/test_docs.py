@@ -35,3 +35,28 @@ def test_hk_macao_endorsement_needs_at_most_8_taps_after_the_card() -> None:
     assert taps["apply_hkmo_endorsement"] <= 8
     assert taps["apply_hkmo_endorsement"] == 7
     assert "| **7** |" in render_doc(CATALOGUE)
+
+
+def test_every_notice_and_failure_code_the_flow_sets_is_documented() -> None:
+    """Scan the handlers' source for the codes they set, so the UI's list cannot silently miss one."""
+    import re
+    from pathlib import Path
+
+    from kiosk.domain import eligibility
+    from kiosk.session import flow
+    from kiosk.session.flow import FAILURE_CODES, NOTICE_CODES
+
+    here = Path(flow.__file__).parent
+    source = "".join((here / f"{name}.py").read_text(encoding="utf-8")
+                     for name in ("flow", "apply_flow", "other_flows"))
+    literal = set(re.findall(r'notice\s*=\s*"([a-z_]+)"', source))
+    assert literal and literal <= set(NOTICE_CODES)
+    for reason in ("unreadable", "removed", "unsupported"):             # notice=f"card_{event.reason}"
+        assert f"card_{reason}" in NOTICE_CODES
+    for reason in ("offline", "error"):                                  # notice=f"slots_{event.reason}"
+        assert f"slots_{reason}" in NOTICE_CODES
+    guardian = [v.code for v in vars(eligibility).values() if isinstance(v, eligibility.Refusal)
+                and v.code.startswith("guardian_") and v.code != "guardian_required"]
+    assert set(guardian) <= set(NOTICE_CODES)
+    failures = set(re.findall(r'failure\s*=\s*"([a-z_]+)"', source))
+    assert failures and failures <= set(FAILURE_CODES)
