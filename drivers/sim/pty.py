@@ -106,16 +106,18 @@ class PtyServer:
         # clocked out on a real line (10 bits per byte, 8N1), so the host sees line-rate timing.
         line_free_at = time.monotonic()
         due: float | None = None  # when the chunk at the head of _out may be written
+        size = 0  # that chunk's length, fixed when its due time was computed
         while not self._stop.is_set():
             master = self._master
             with self._out_lock:
-                pending = bytes(self._out[:self._chunk])
+                pending = bytes(self._out[: size or self._chunk])
             timeout = None
             want_write = bool(pending) and master >= 0
             if want_write and self.pace_baud:
                 now = time.monotonic()
                 if due is None:
-                    due = max(now, line_free_at) + len(pending) * 10 / self.pace_baud
+                    size = len(pending)
+                    due = max(now, line_free_at) + size * 10 / self.pace_baud
                 if now < due:
                     timeout, want_write = due - now, False
             rlist = [self._wake_r] + ([master] if master >= 0 else [])
@@ -146,6 +148,6 @@ class PtyServer:
                     del self._out[:sent]
                 if self.pace_baud and sent:
                     line_free_at = due if due is not None else time.monotonic()
-                    due = None
+                    due, size = None, 0
             elif not pending:
-                due = None
+                due, size = None, 0
