@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # In order. A step module that does not exist yet is skipped with a note.
-STEPS = ["demo.foundation", "demo.receipt", "demo.photo", "demo.payment"]
+STEPS = ["demo.foundation", "demo.receipt", "demo.photo", "demo.payment", "demo.session"]
 
 
 @dataclass

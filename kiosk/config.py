@@ -180,6 +180,26 @@ class MaintenanceSection:
 
 
 @dataclass(frozen=True)
+class SessionSection:
+    """The session flow (kiosk/session): catalogue file, payment retries, timeouts, device policy."""
+
+    catalogue: Path = Path("config/catalogue.json")
+    max_payment_attempts: int = 3
+    warning_seconds: float = 20.0
+    essential_devices: tuple[str, ...] = ()
+    scan_with_camera: bool = False
+
+    def validate(self) -> dict[str, str]:
+        problems = {}
+        if not 1 <= self.max_payment_attempts <= 9:
+            problems["max_payment_attempts"] = "1 to 9 (the ECR reference suffix is one digit)"
+        known = ("idcard", "mrz", "camera", "scanner", "printer", "payment")
+        if any(d not in known for d in self.essential_devices):
+            problems["essential_devices"] = f"device names from {', '.join(known)}"
+        return problems
+
+
+@dataclass(frozen=True)
 class LoggingSection:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     file: Path | None = None
@@ -194,6 +214,7 @@ class KioskConfig:
     photo: PhotoSection = field(default_factory=PhotoSection)
     ui: UiSection = field(default_factory=UiSection)
     maintenance: MaintenanceSection = field(default_factory=MaintenanceSection)
+    session: SessionSection = field(default_factory=SessionSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     sources: tuple[Path, ...] = ()
 

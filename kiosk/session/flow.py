@@ -24,11 +24,13 @@ Rules written once, for every step, unless the step's row in :data:`TRANSITIONS`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, Literal
 
+from kiosk.config import KioskConfig
 from kiosk.domain.application import (
     Application,
     Consent,
@@ -37,7 +39,7 @@ from kiosk.domain.application import (
     PhotoChoice,
     PostalAddress,
 )
-from kiosk.domain.catalogue import Catalogue, ItemChoice
+from kiosk.domain.catalogue import Catalogue, ItemChoice, load_catalogue
 from kiosk.domain.eligibility import PhotoOffer, Refusal
 from kiosk.domain.fees import FeeBreakdown
 from kiosk.domain.person import Person
@@ -515,6 +517,22 @@ class Session(ApplySteps, OtherSteps):
         self._out: list[c.Command] = []
         self._allowed: tuple[Step, ...] | None = None
         self._entered = False
+
+    @classmethod
+    def from_config(cls, config: KioskConfig, clock: Callable[[], datetime], *, catalogue: Catalogue | None = None,
+                    known_region: Callable[[str], bool] | None = None) -> Session:
+        """The session as configured (``[session]``, ``[kiosk] languages`` and ``elder_age``).
+        ``catalogue``: the one in use (the central service's copy, see ``catalogue.prefer``); default:
+        the configured file. ``[kiosk] elder_age`` overrides the catalogue's photo-reuse age, being
+        the site's own setting."""
+        catalogue = catalogue or load_catalogue(config.resolve(config.session.catalogue))
+        rules = dataclasses.replace(catalogue.eligibility, photo_reuse_min_age=config.kiosk.elder_age)
+        return cls(dataclasses.replace(catalogue, eligibility=rules), clock,
+                   languages=config.kiosk.languages, default_language=config.kiosk.default_language,
+                   timeouts=Timeouts(warning=config.session.warning_seconds),
+                   max_payment_attempts=config.session.max_payment_attempts,
+                   essential_devices=frozenset(config.session.essential_devices),
+                   known_region=known_region, scan_with_camera=config.session.scan_with_camera)
 
     # -- public API
     @property

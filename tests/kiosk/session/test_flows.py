@@ -309,3 +309,24 @@ def test_constructor_rejects_impossible_settings() -> None:
         Session(CATALOGUE, lambda: NOW, max_payment_attempts=10)
     with pytest.raises(ValueError, match="default_language"):
         Session(CATALOGUE, lambda: NOW, default_language="fr")
+
+
+def test_the_session_from_the_configuration(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.config import DEFAULTS_FILE, load_config
+
+    site = tmp_path / "site.ini"
+    site.write_text("[kiosk]\nelder_age = 65\n[session]\nmax_payment_attempts = 2\n"
+                    "essential_devices = printer, payment\nwarning_seconds = 15\n", encoding="utf-8")
+    session = Session.from_config(load_config([DEFAULTS_FILE, site]), lambda: NOW)
+    assert session.max_payment_attempts == 2 and session.timeouts.warning == 15
+    assert session.essential_devices == frozenset({"printer", "payment"})
+    assert session.catalogue.eligibility.photo_reuse_min_age == 65
+    assert session.catalogue.version == CATALOGUE.version
+    # essential devices count as down until the device manager has reported them healthy
+    assert session.start()[0].step is S.OUT_OF_SERVICE
+    session.handle(e.DeviceHealthChanged("printer", DeviceHealth("ok")))
+    assert session.step is S.OUT_OF_SERVICE
+    session.handle(e.DeviceHealthChanged("payment", DeviceHealth("ok")))
+    assert session.step is S.IDLE
+    session.handle(e.DeviceHealthChanged("payment", DeviceHealth("offline")))
+    assert session.step is S.OUT_OF_SERVICE
