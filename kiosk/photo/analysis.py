@@ -34,6 +34,7 @@ from kiosk.photo.rules import DEFAULT_RULES, PhotoRules
 
 DETECTION_WIDTH = 180
 _DARK_FOR_DETECTION = 70.0  # mean luma under which the detector gets a brightened copy
+_MIN_WINDOW = 24  # pixels; a window smaller than this cannot hold a face
 
 
 @dataclass(frozen=True)
@@ -141,12 +142,15 @@ class PhotoAnalyser:
             raise ValueError(f"expected a BGR uint8 image, got shape {frame.shape} dtype {frame.dtype}")
         rules = self.rules
         win = self.window_for(frame)
-        window_bgr = frame[win.y:win.y + win.h, win.x:win.x + win.w]
-        faces = self.detect(window_bgr)
-        base = {"faces": len(faces), "detector": self.detector.name, "window": win.as_tuple}
         reasons: set[Reason] = set()
         if win.w < rules.output_width or win.h < rules.output_height:
             reasons.add(Reason.LOW_RESOLUTION)
+        if win.w < _MIN_WINDOW or win.h < _MIN_WINDOW:  # a sliver: nothing to look at
+            return self._verdict(reasons | {Reason.NO_FACE},
+                                 Measurements(detector=self.detector.name, window=win.as_tuple), win, None, started)
+        window_bgr = frame[win.y:win.y + win.h, win.x:win.x + win.w]
+        faces = self.detect(window_bgr)
+        base = {"faces": len(faces), "detector": self.detector.name, "window": win.as_tuple}
         if len(faces) != 1 or not faces[0].has_eyes:
             reasons.add(Reason.MULTIPLE_FACES if len(faces) > 1 else Reason.NO_FACE)
             return self._verdict(reasons, Measurements(**base), win, None, started)

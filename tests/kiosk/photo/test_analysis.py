@@ -3,10 +3,13 @@ and measures what the final photo will show."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.photo.analysis import PhotoAnalyser
 from kiosk.photo.faces import FaceLandmarks
@@ -109,6 +112,26 @@ def test_a_small_image_is_low_resolution(analyser: PhotoAnalyser) -> None:
     small = cv2.resize(scene_for(case("compliant_white")).image, (320, 240), interpolation=cv2.INTER_AREA)
     verdict = analyser.analyse(small)
     assert verdict.reasons == (Reason.LOW_RESOLUTION,)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (5, 5, 3), (2, 1000, 3), (1000, 2, 3)])
+def test_slivers_are_low_resolution_without_a_face(analyser: PhotoAnalyser, shape) -> None:
+    assert analyser.analyse(np.zeros(shape, np.uint8)).reasons == (Reason.NO_FACE, Reason.LOW_RESOLUTION)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.05, 0.7), st.floats(-0.2, 1.2), st.floats(-0.2, 1.2), st.floats(-40, 40),
+       st.sampled_from([(640, 480), (480, 640), (354, 472), (200, 300)]))
+def test_any_pose_anywhere_gives_a_verdict(ied: float, centre: float, eye_height: float, angle: float,
+                                           size: tuple[int, int]) -> None:
+    verdict = _shared_analyser().analyse(compose(Pose(ied, centre, eye_height, angle), size=size, noise=0).image)
+    assert set(verdict.reasons) <= set(Reason)
+    assert verdict.compliant == (not verdict.reasons)
+
+
+@functools.cache
+def _shared_analyser() -> PhotoAnalyser:
+    return PhotoAnalyser()
 
 
 def test_bad_input_is_a_clear_error(analyser: PhotoAnalyser) -> None:
