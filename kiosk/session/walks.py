@@ -49,6 +49,7 @@ def resident(name: str = "张三", birth: date = date(1985, 6, 15), *, region: s
 ADULT = resident()
 ELDER = resident("王五", date(1950, 3, 2), serial="345", long_term=True)
 CHILD = resident("张小明", date(2016, 9, 1), serial="456", valid_until=date(2030, 9, 1))
+EXPIRED = resident("赵六", date(1970, 1, 1), serial="777", valid_until=date(2020, 1, 1))
 PARENT = resident("张三", date(1985, 6, 15), serial="123")
 FOREIGNER = Person(name="ERIKSSON ANNA MARIA", sex="F", birth_date=date(1974, 8, 12), document_number="L898902C3",
                    document_type=DocumentType.PASSPORT, valid_until=date(2030, 4, 15), name_en="ERIKSSON ANNA MARIA",
@@ -111,6 +112,10 @@ def approved(session: Session) -> e.PaymentApproved:
     fees = session.data.fees
     return e.PaymentApproved(APPLICATION_NO, session.data.attempt, fees.total_fen if fees else 0,
                              {"approval_code": "A1B2C3", "card": "622202******1234"})
+
+
+def declined(session: Session) -> e.PaymentDeclined:
+    return e.PaymentDeclined(APPLICATION_NO, session.data.attempt, "51", "insufficient_funds")
 
 
 def consent(session: Session) -> e.ReviewConfirmed:
@@ -223,6 +228,77 @@ def walks(catalogue: Catalogue) -> tuple[Walk, ...]:
             Move(e.PhotoReuseChosen(), 1, what="photo: use my photo on file"),
             Move(consent, 1, what="review: agree and pay"),
             *_pay_and_finish(),
+        )),
+        Walk("apply_declined_then_paid", "Apply: card declined, retried with another card", (
+            *_apply_start(),
+            Move(e.IdCardRead(ADULT), what="ID card read", read=True),
+            Move(e.ItemsChosen((ItemChoice("hkmo_endorsement"),)), 2, what="choose: endorsement tile + next"),
+            Move(e.FormSubmitted(FORM), 2, ("mobile", "emergency_name", "emergency_phone"),
+                 what="form: occupation chip + next"),
+            Move(e.CollectionChosen("pickup"), 1, what="collection: pick up at the hall"),
+            Move(consent, 1, what="review: agree and pay"),
+            Move(e.DevicesChecked({d: OK for d in PAY_DEVICES}), what="devices checked before paying"),
+            Move(recorded, what="application recorded (awaiting payment)"),
+            Move(declined, what="the terminal declines the card"),
+            Move(e.RetryPayment(), 1, what="declined: try again (attempt 2, new ECR reference)"),
+            Move(approved, what="second card approved"),
+            Move(e.PaidMarked(APPLICATION_NO), what="payment recorded"),
+            Move(e.PrintFailed("MediaJam"), what="the printer jams"),
+            Move(e.Finish(), 1, what="print failed: how to get the receipt; OK"),
+            Move(e.RatingGiven(3), 1, what="rate: one tap"),
+            Move(current_timeout, what="done: returns by itself"),
+        )),
+        Walk("apply_payment_unknown", "Apply: the terminal's answer is lost (outcome unknown)", (
+            *_apply_start(),
+            Move(e.IdCardRead(ADULT), what="ID card read", read=True),
+            Move(e.ItemsChosen((ItemChoice("hkmo_endorsement"),)), 2, what="choose: endorsement tile + next"),
+            Move(e.FormSubmitted(FORM), 2, ("mobile", "emergency_name", "emergency_phone"),
+                 what="form: occupation chip + next"),
+            Move(e.CollectionChosen("pickup"), 1, what="collection: pick up at the hall"),
+            Move(consent, 1, what="review: agree and pay"),
+            Move(e.DevicesChecked({d: OK for d in PAY_DEVICES}), what="devices checked before paying"),
+            Move(recorded, what="application recorded (awaiting payment)"),
+            Move(lambda s: e.PaymentUnknown(APPLICATION_NO, s.data.attempt), what="link lost mid-sale"),
+            Move(e.SlipPrinted(), what="slip: application number, do not pay again"),
+            Move(e.Finish(), 1, what="OK (staff reconcile; no second charge)"),
+        )),
+        Walk("apply_paper_out", "Apply refused: the printer is out of paper", (
+            *START,
+            Move(e.FlowChosen(Flow.APPLY), 1, what="home: apply"),
+            Move(e.DevicesChecked({**{d: OK for d in APPLY_DEVICES},
+                                   "printer": DeviceHealth("degraded", ("MediaEmpty",))}),
+                 what="device check: paper out", read=True),
+            Move(e.Finish(), 1, what="unavailable: OK"),
+        )),
+        Walk("apply_expired_card", "Apply refused: expired ID card, book a counter slot instead", (
+            *_apply_start(),
+            Move(e.IdCardRead(EXPIRED), what="ID card read: expired", read=True),
+            Move(e.FlowChosen(Flow.APPOINTMENT), 1, what="refused: book an appointment"),
+            Move(e.AppointmentServiceChosen("id_card_problem"), 1, what="service (suggested one preselected)"),
+            Move(e.SlotsOffered("id_card_problem", (e.Slot("S3", datetime(2026, 11, 30, 10, 0), "3"),)),
+                 what="slots arrive"),
+            Move(e.SlotChosen("S3"), 1, what="slot"),
+            Move(e.AppointmentConfirmed(""), 1, what="confirm"),
+            Move(e.AppointmentBooked("A-20261130-021", e.Slot("S3", datetime(2026, 11, 30, 10, 0), "3")),
+                 what="booked"),
+            Move(e.Cancel(), 1, what="leaves without rating"),
+        )),
+        Walk("apply_record_failed", "Apply: the application cannot be stored (nothing charged)", (
+            *_apply_start(),
+            Move(e.IdCardRead(ADULT), what="ID card read", read=True),
+            Move(e.ItemsChosen((ItemChoice("tw_endorsement"),)), 2, what="choose: Taiwan endorsement tile + next"),
+            Move(e.FormSubmitted(FORM), 2, ("mobile", "emergency_name", "emergency_phone"),
+                 what="form: occupation chip + next"),
+            Move(e.CollectionChosen("pickup"), 1, what="collection: pick up at the hall"),
+            Move(consent, 1, what="review: agree and pay"),
+            Move(e.DevicesChecked({d: OK for d in PAY_DEVICES}), what="devices checked before paying"),
+            Move(lambda s: e.ApplicationRecordFailed(s.data.record_request or 0, "disk_full"), what="storage full"),
+            Move(e.Finish(), 1, what="failed: OK"),
+        )),
+        Walk("maintenance", "Out of service for maintenance, then back", (
+            Move(e.OutOfService("maintenance"), what="maintenance mode entered", read=True),
+            Move(e.StartTapped(), what="touches are ignored"),
+            Move(e.BackInService("maintenance"), what="maintenance mode left"),
         )),
         Walk("progress_scan", "Progress: scan the receipt's QR code", (
             *START,
