@@ -221,3 +221,13 @@ def test_relative_sim_paths_resolve_from_the_checkout(tmp_path: Path, monkeypatc
     capture = sim.open(640, 480, fps=1000)
     ok, image = capture.read()
     assert ok and image is not None and image.shape == (480, 640, 3)
+
+
+def test_a_bad_sim_source_is_reported_lost_not_raised(recorder, tmp_path: Path) -> None:
+    camera = Camera(f"sim:{tmp_path / 'nowhere'}", on_event=recorder, reconnect_initial=0.05)
+    with pytest.raises(DeviceUnavailable, match="no such"):
+        camera.start(wait=0.3)
+    try:
+        assert "no such" in recorder.wait_for(CameraLost).reason
+    finally:
+        camera.close()
