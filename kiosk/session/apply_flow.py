@@ -315,7 +315,16 @@ class ApplySteps:
         self._payment_unknown()
 
     def cancel_on_terminal(self, event: e.Cancel) -> None:
-        self.data.notice = "cancel_on_terminal"
+        """Cancel while the terminal is charging: ask it to stop (once per attempt) and wait for its
+        answer; the session never abandons an application whose charge may still complete."""
+        data = self.data
+        if data.abort_requested != data.attempt:
+            data.abort_requested = data.attempt
+            assert data.application_no is not None
+            self._emit(c.AbortCharge(data.application_no, data.attempt))
+            data.notice = "cancelling_payment"
+        else:
+            data.notice = "cancel_on_terminal"
         self._show()
 
     def retry_payment(self, event: e.RetryPayment) -> None:

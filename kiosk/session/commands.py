@@ -183,6 +183,16 @@ class Charge(Command):
 
 
 @dataclass(frozen=True)
+class AbortCharge(Command):
+    """Payments service (``PaymentService.abort``): the person pressed Cancel while the terminal
+    waits for the card; ask the terminal to stop, best effort. The charge still ends with its own
+    ``PaymentDeclined`` (reason ``cancelled``) / ``PaymentApproved`` / ``PaymentUnknown``."""
+
+    application_no: str
+    attempt: int
+
+
+@dataclass(frozen=True)
 class MarkPaid(Command):
     """Outbox (``ApplicationLedger.mark_paid``, idempotent) and sender: the application is paid and
     may be sent to the central service. Answered by ``PaidMarked``."""

@@ -65,7 +65,8 @@ NOTICE_CODES: dict[str, str] = {
     "card_data_inconsistent": "read_id (appointment): the card's data did not read consistently",
     "mrz_unreadable": "foreign_read: the passport could not be read, place it again",
     "mrz_unavailable": "foreign_details: the passport reader is down, type the details instead",
-    "cancel_on_terminal": "pay: Cancel is on the terminal while it is charging",
+    "cancelling_payment": "pay: asked the terminal to stop; waiting for its answer",
+    "cancel_on_terminal": "pay: still waiting; Cancel is on the terminal while it is charging",
     "not_charged": "pay_unknown: the outcome turned out to be a decline; nothing was taken",
     "finishing_receipt": "record / print: paid, so the receipt is finished before leaving",
     "invalid_code": "progress_entry: not a receipt QR code",
@@ -440,6 +441,7 @@ class SessionData:
     decline_reason: str | None = None
     payment_unknown: bool = False
     charges_closed: bool = False               # after an unknown outcome: never charge again
+    abort_requested: int = 0                   # the attempt for which AbortCharge was sent
     payment: Mapping[str, object] | None = None
     paid: bool = False
     abandoned: bool = False

@@ -45,12 +45,19 @@ def test_cancel_where_there_is_no_session_does_nothing(step: Step) -> None:
     assert session.step is step
 
 
-def test_cancel_while_the_card_is_being_charged_only_explains() -> None:
+def test_cancel_while_the_card_is_being_charged_asks_the_terminal_to_stop_and_waits() -> None:
     session = reach(S.PAY)
     commands = session.handle(e.Cancel())
-    assert kinds(commands) == ["ShowScreen"]
-    assert commands[0].view["notice"] == "cancel_on_terminal"
+    assert commands[:1] == [c.AbortCharge(APPLICATION_NO, 1)]
+    assert kinds(commands) == ["AbortCharge", "ShowScreen"]
+    assert commands[1].view["notice"] == "cancelling_payment"  # type: ignore[attr-defined]
     assert session.step is S.PAY and session.data.application_no == APPLICATION_NO
+    again = session.handle(e.Cancel())
+    assert kinds(again) == ["ShowScreen"] and again[0].view["notice"] == "cancel_on_terminal"  # type: ignore[attr-defined]
+    # the terminal answers "cancelled": now the person may leave, and the application is abandoned
+    session.handle(e.PaymentDeclined(APPLICATION_NO, 1, "", "cancelled"))
+    assert session.step is S.PAY_DECLINED
+    assert c.AbandonApplication(APPLICATION_NO) in session.handle(e.Cancel())
 
 
 @pytest.mark.parametrize("step", sorted(PAID, key=lambda s: s.value), ids=lambda s: s.value)
