@@ -82,7 +82,7 @@ def test_serve_runs_the_service_as_a_process(tmp_path: Path) -> None:
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True).start()  # type: ignore[union-attr]
     try:
-        while "Application startup complete" not in lines.get(timeout=30):
+        while "Uvicorn running on" not in lines.get(timeout=30):  # logged once the socket listens
             pass
         url = f"http://127.0.0.1:{port}"
         assert requests.get(f"{url}/healthz", timeout=10).json() == {"status": "ok"}
