@@ -1,0 +1,200 @@
+"""The camera service: the document photo (live guidance, automatic capture) and the receipt QR code
+read by the camera, plus the frame source the UI's camera screens draw from.
+
+- ``StartCamera`` starts a :class:`~kiosk.photo.worker.PhotoCaptureWorker` on the shared camera;
+  the finished JPEG goes into the :class:`~kiosk.services.photo_store.PhotoStore` and the session
+  gets ``PhotoCaptured(photo_ref)``; a camera that delivers nothing for ``silent_after`` seconds
+  gets ``CameraFailed``. ``StopCamera`` stops the worker and releases the camera.
+- ``StartScanner(use_camera=True)`` also decodes QR codes from the camera's newest frames (a few
+  per second) and posts ``QrScanned`` once per code and hold, like the serial scanner.
+- :meth:`CameraService.latest` / :meth:`CameraService.photo` are the UI's
+  ``kiosk.ui.preview.FrameSource``: the newest frame with its guidance code, the face box, the
+  target outline and the countdown, never blocking.
+
+Every capture has a generation number; an event of a capture that was stopped meanwhile (a late
+``PhotoTaken`` after the person left) is dropped, so no photo reaches the store after the wipe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from drivers.camera.qr import QrReader
+from kiosk.config import PhotoSection
+from kiosk.photo import AutoCapture, PhotoAnalyser, PhotoRules
+from kiosk.photo.preview_hints import guidance_code, target_outline
+from kiosk.photo.worker import CameraSilent, PhotoCaptureWorker, PhotoGuidance, PhotoTaken
+from kiosk.services.devices import DeviceHub
+from kiosk.services.photo_store import PhotoStore
+from kiosk.session.events import CameraFailed, Event, PhotoCaptured, QrScanned
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PreviewFrame:
+    """One camera frame and what the analysis says about it: the fields of the UI's
+    ``kiosk.ui.preview.PreviewFrame`` (services do not import the UI package). ``guidance``: a code
+    of ``kiosk.ui.preview.GUIDANCE_CODES`` ('' while unknown); ``face_box`` / ``target``:
+    ``(x1, y1, x2, y2)`` in image pixels; ``countdown``: seconds to the automatic shot."""
+
+    seq: int
+    image: Any
+    guidance: str = ""
+    face_box: tuple[float, float, float, float] | None = None
+    countdown: float | None = None
+    target: tuple[float, float, float, float] | None = None
+
+QR_RATE = 5.0           # camera QR decodes per second (each costs 10-50 ms)
+QR_REPEAT_WINDOW = 2.0  # the same code held in view is one scan (as drivers/scanner's RepeatFilter)
+SILENT_AFTER = 8.0      # no frame this long while taking the photo: CameraFailed
+
+
+class CameraService:
+    def __init__(self, hub: DeviceHub, photos: PhotoStore, post: Callable[[Event], None], photo: PhotoSection, *,
+                 analyser_factory: Callable[[PhotoRules], PhotoAnalyser] | None = None, max_rate: float = 12.0,
+                 silent_after: float = SILENT_AFTER) -> None:
+        self.hub = hub
+        self.photos = photos
+        self._post = post
+        self.rules = PhotoRules.from_config(photo.width, photo.height, photo.jpeg_min_kb, photo.jpeg_max_kb)
+        self.compliant_frames = photo.compliant_frames
+        self._analyser_factory = analyser_factory or PhotoAnalyser
+        self._analyser: PhotoAnalyser | None = None
+        self.max_rate = max_rate
+        self.silent_after = silent_after
+        self._lock = threading.Lock()          # capture state shared with the worker's callbacks
+        self._control = threading.RLock()      # start/stop transitions (camera and scanner lanes)
+        self._worker: PhotoCaptureWorker | None = None
+        self._generation = 0
+        self._guidance: PhotoGuidance | None = None
+        self._qr_thread: threading.Thread | None = None
+        self._qr_stop = threading.Event()
+
+    # -- the document photo (camera lane) -------------------------------------------------------------
+    def start_capture(self) -> None:
+        with self._control:
+            self.stop_capture()
+            if self._analyser is None:
+                self._analyser = self._analyser_factory(self.rules)  # loads the face detector once
+            camera = self.hub.acquire_camera("photo")
+            with self._lock:
+                self._generation += 1
+                generation = self._generation
+                self._guidance = None
+                worker = PhotoCaptureWorker(camera, AutoCapture(self._analyser, self.compliant_frames),
+                                            lambda e: self._photo_event(generation, e), max_rate=self.max_rate,
+                                            silent_after=self.silent_after)
+                self._worker = worker
+            worker.start()
+
+    def stop_capture(self) -> None:
+        with self._control:
+            with self._lock:
+                worker, self._worker = self._worker, None
+                self._generation += 1
+                self._guidance = None
+            if worker is not None:
+                worker.stop()
+                self.hub.release_camera("photo")
+
+    @property
+    def capturing(self) -> bool:
+        return self._worker is not None
+
+    def _photo_event(self, generation: int, event: object) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return  # a capture that was stopped: its late results go nowhere
+            if isinstance(event, PhotoGuidance):
+                self._guidance = event
+                return
+        if isinstance(event, PhotoTaken):
+            ref = self.photos.put(event.photo.jpeg, "camera")
+            log.info("camera: document photo taken (%d bytes)", event.photo.size_bytes)
+            self._post(PhotoCaptured(ref))
+        elif isinstance(event, CameraSilent):
+            log.warning("camera: no frame for %.1f s while taking the photo", event.seconds)
+            with self._lock:
+                if generation != self._generation:
+                    return
+                self._generation += 1  # one answer per StartCamera
+            self._post(CameraFailed("device"))
+
+    # -- receipt QR codes from the camera (scanner lane) -------------------------------------------
+    def start_qr(self) -> None:
+        with self._control:
+            self.stop_qr()
+            camera = self.hub.acquire_camera("qr")
+            self._qr_stop = threading.Event()
+            stop = self._qr_stop
+            self._qr_thread = threading.Thread(target=self._qr_loop, args=(camera, stop), name="camera-qr",
+                                               daemon=True)
+            self._qr_thread.start()
+
+    def stop_qr(self) -> None:
+        with self._control:
+            thread, self._qr_thread = self._qr_thread, None
+            if thread is not None:
+                self._qr_stop.set()
+                thread.join(timeout=3)
+                self.hub.release_camera("qr")
+
+    def _qr_loop(self, camera: Any, stop: threading.Event) -> None:
+        reader = QrReader()
+        last_seq, last_text, last_seen = -1, "", 0.0
+        interval = 1.0 / QR_RATE
+        while not stop.is_set():
+            frame = camera.wait_frame(last_seq, timeout=0.25)
+            if frame is None:
+                continue
+            started = time.monotonic()
+            last_seq = frame.seq
+            try:
+                found = reader.decode(frame.image)
+            except Exception:
+                log.exception("camera: QR decoding failed")
+                found = None
+            if found is not None and not stop.is_set():
+                now = time.monotonic()
+                if found.text != last_text or now - last_seen >= QR_REPEAT_WINDOW:
+                    self._post(QrScanned(found.text))
+                last_text, last_seen = found.text, now
+            spare = interval - (time.monotonic() - started)
+            if spare > 0:
+                stop.wait(spare)
+
+    # -- session end ---------------------------------------------------------------------------------
+    def release(self) -> None:
+        self.stop_capture()
+        self.stop_qr()
+
+    def wipe(self) -> None:
+        """Stop whatever runs (so nothing lands in the store afterwards), then empty the store."""
+        self.release()
+        self.photos.wipe()
+
+    # -- the UI's frame source ------------------------------------------------------------------------
+    def latest(self) -> PreviewFrame | None:
+        camera = self.hub.camera
+        frame = camera.latest() if camera is not None else None
+        if frame is None:
+            return None
+        with self._lock:
+            guidance = self._guidance if self._worker is not None else None
+        if guidance is None:
+            return PreviewFrame(frame.seq, frame.image)
+        verdict = guidance.verdict
+        code = guidance_code(verdict, self.rules, streak=guidance.streak, needed=guidance.needed)
+        remaining = guidance.needed - guidance.streak
+        countdown = remaining / self.max_rate if verdict.compliant and remaining > 0 else None
+        box = verdict.face.box if verdict.face is not None else None
+        return PreviewFrame(frame.seq, frame.image, code, box, countdown, target_outline(verdict.window, self.rules))
+
+    def photo(self, photo_ref: str) -> Any:
+        return self.photos.image(photo_ref)
