@@ -175,7 +175,7 @@ class Translator:
 # --------------------------------------------------------------------------------------------------
 # Extraction (the msgids the UI uses) and catalogue maintenance
 
-_TR_KV = re.compile(r"""\btr\(\s*(?P<q>["'])(?P<text>(?:(?!(?P=q))[^\\]|\\.)*)(?P=q)""")
+_TR_KV = re.compile(r"""\btrf?\(\s*(?P<q>["'])(?P<text>(?:(?!(?P=q))[^\\]|\\.)*)(?P=q)""")
 
 
 def extract(paths: Iterable[Path]) -> list[str]:

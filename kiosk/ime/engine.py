@@ -14,6 +14,7 @@ the model also knows (種) do not crowd out the simplified ones.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,6 +72,10 @@ class PinyinEngine:
                     self._params = DefaultDagParams()
                 else:
                     self._params = self._params_factory()
+                # The model is millions of small objects that never die: keep them out of the
+                # cyclic garbage collector, whose full passes over them would otherwise stall the
+                # UI thread for hundreds of milliseconds at random moments.
+                gc.freeze()
                 self._loaded.set()
             return self._params
 

@@ -126,6 +126,9 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         shared_engine().preload()  # the 0.4 s pinyin model loads off the UI thread
+        start = getattr(self.session, "start", None)
+        if start is not None:
+            self.execute_all(start())  # the attract screen (or out of service)
 
     def screen(self, name: str) -> Any:
         """The screen widget called ``name``, created on first use."""

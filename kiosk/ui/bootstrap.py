@@ -21,6 +21,7 @@ class WindowSettings:
     fullscreen: bool = True
     size: tuple[int, int] = (1280, 800)
     kivy_home: Path | None = None
+    maxfps: int = 60  # 0: as fast as possible (tests and benchmarks drive frames themselves)
 
 
 def configure_kivy(settings: WindowSettings) -> None:
@@ -41,6 +42,7 @@ def configure_kivy(settings: WindowSettings) -> None:
     Config.set("input", "mouse", "mouse,disable_multitouch")  # no red dots on right/long press
     Config.set("graphics", "allow_screensaver", "0")
     Config.set("graphics", "resizable", "0")
+    Config.set("graphics", "maxfps", str(settings.maxfps))
     if settings.fullscreen:
         Config.set("graphics", "fullscreen", "auto")
         Config.set("graphics", "borderless", "1")

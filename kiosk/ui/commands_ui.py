@@ -101,3 +101,9 @@ class UiCommands:
 
     def _clear(self, _command: c.ClearScreens) -> None:
         self.app.clear_screens()
+
+    def run_clear(self) -> None:
+        """Everything a session end clears on the UI side: timer, warning, sheets, screens."""
+        self._disarm(None)
+        self._unwarn(c.HideTimeoutWarning())
+        self._clear(c.ClearScreens())

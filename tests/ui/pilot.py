@@ -88,8 +88,9 @@ class Pilot:
     def ids(self) -> set[str]:
         return {w.widget_id for w in self.widgets() if getattr(w, "widget_id", "") and w.opacity > 0}
 
-    def press(self, widget_id: str, frames: int = 2) -> Any:
+    def press(self, widget_id: str, frames: int = 1) -> Any:
         """Touch the widget's centre through Kivy's real input path (down, up)."""
+        self.pause(1)  # let pending layout settle so the widget is where it will be drawn
         widget = self.find(widget_id)
         if widget.disabled:
             raise PilotError(f"{widget_id!r} is disabled")
@@ -109,20 +110,28 @@ class Pilot:
         touch.touch_up()
         self.pause(2)
 
+    def editor(self) -> Any:
+        sheets = self.app.root.ids.overlay.ids.sheets.children
+        if not sheets:
+            raise PilotError("no editor is open")
+        return sheets[0]
+
     def type(self, field_id: str, text: str) -> None:
-        """Open the field's editor and type ``text`` key by key (Latin letters, digits, '-' and
-        space), then Done. For Chinese, see :meth:`type_pinyin`."""
+        """Touch the field, type ``text`` on its keypad/keyboard, touch Done. The field and Done are
+        real touches; the keys go straight to the editor's key handler (the same one a key touch
+        calls), which keeps long texts fast on a software-rendered display."""
         self.press(field_id)
+        editor = self.editor()
         for char in text:
-            key = {" ": "space"}.get(char, char.lower())
-            self.press(f"key_{key}", frames=1)
+            editor.press({" ": "space"}.get(char, char.lower() if editor.layout == "pinyin" else char))
         self.press("key_done")
 
     def type_pinyin(self, field_id: str, pinyin: str, pick: int = 0) -> None:
-        """Type pinyin on the Chinese keyboard and touch candidate ``pick``, then Done."""
+        """Touch the field, type pinyin on the Chinese keyboard, touch candidate ``pick``, Done."""
         self.press(field_id)
+        editor = self.editor()
         for char in pinyin:
-            self.press(f"key_{char}", frames=1)
+            editor.press(char)
         self.press(f"cand_{pick}")
         self.press("key_done")
 

@@ -13,6 +13,7 @@ from kivy.app import App
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
 
@@ -25,6 +26,7 @@ class KButton(ButtonBehavior, Label):
     icon = StringProperty("")
     widget_id = StringProperty("")  # what the test pilot presses: ``pilot.press("next")``
     colours = ObjectProperty(((0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 0, 0)))
+    wrap = BooleanProperty(True)  # False: one line, the button sized to its text by the caller
 
     def on_release(self) -> None:
         app = App.get_running_app()
@@ -85,6 +87,7 @@ class ScreenFrame(BoxLayout):
 
     title = StringProperty("")
     subtitle = StringProperty("")
+    notice = StringProperty("")  # a msgid (translated in kv, so it follows a language switch)
     show_back = BooleanProperty(True)
     show_cancel = BooleanProperty(True)
     cancel_text = StringProperty("")
@@ -115,3 +118,28 @@ class ScreenFrame(BoxLayout):
     def cancel(self) -> None:
         if self.screen is not None:
             self.screen.cancel()
+
+
+class MessagePanel(BoxLayout):
+    """A status picture, a heading and a paragraph: the body of every "tell the person" screen."""
+
+    icon = StringProperty("info")
+    heading = StringProperty("")
+    body = StringProperty("")
+    detail = StringProperty("")
+
+
+class ChoiceGrid(GridLayout):
+    """Big buttons built from data: ``show([(code, label), ...], on_choose)``; ids ``<prefix>_<code>``."""
+
+    prefix = StringProperty("choice")
+
+    def show(self, choices: list[tuple[str, str]], on_choose: Any, selected: str | None = None,
+             height: float | None = None) -> None:
+        self.clear_widgets()
+        app = App.get_running_app()
+        for code, label in choices:
+            button = KButton(text=label, kind="choice", selected=code == selected, widget_id=f"{self.prefix}_{code}",
+                             height=height or app.theme.target * 1.1)
+            button.bind(on_release=lambda _b, c=code: on_choose(c))
+            self.add_widget(button)

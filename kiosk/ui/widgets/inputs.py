@@ -196,6 +196,18 @@ class TextEditor(FloatLayout):
     def previous_page(self) -> None:
         self.page = max(0, self.page - 1)
 
+    def tail(self, text: str, kind: str, pinyin: str) -> str:
+        """The end of the text, as much as fits on the line (about 22 wide characters at title size):
+        the person always sees where they are typing."""
+        shown = self.field.display_text(text, kind) if self.field is not None else text
+        budget = 22.0 - len(pinyin) * 0.55
+        width = 0.0
+        for index in range(len(shown) - 1, -1, -1):
+            width += 1.0 if ord(shown[index]) > 0x2E80 else 0.55
+            if width > budget:
+                return "…" + shown[index + 1:]
+        return shown
+
     def visible_candidates(self, candidates: list[Candidate], page: int) -> list[str]:
         chunk = candidates[page * CANDIDATES_PER_PAGE:(page + 1) * CANDIDATES_PER_PAGE]
         return [c.text for c in chunk] + [""] * (CANDIDATES_PER_PAGE - len(chunk))

@@ -1,0 +1,32 @@
+"""The session's ``notice`` codes (in every view) as sentences, shown as a banner under the title.
+
+Codes come from kiosk/session/flow.py; an unknown code shows nothing rather than a raw code."""
+
+from __future__ import annotations
+
+from kiosk.ui.i18n_names import N_
+
+NOTICES = {
+    "card_unreadable": N_("The card could not be read. Please place it flat on the reader again."),
+    "card_removed": N_("The card was taken away too soon. Please place it on the reader and leave it there."),
+    "card_unsupported": N_("This card cannot be used here. Please use a second-generation resident ID card."),
+    "card_device": N_("The card reader is not responding. Please ask the staff for help."),
+    "mrz_unreadable": N_("The passport could not be read. Please place the photo page flat on the reader again."),
+    "mrz_unavailable": N_("The passport reader is not available. Please type your details instead."),
+    "cancel_on_terminal": N_("To stop, press Cancel on the card terminal."),
+    "finishing_receipt": N_("Your payment went through, so we are finishing your receipt before you leave."),
+    "invalid_code": N_("This is not a receipt QR code from this hall. Please scan the code on your receipt."),
+    "not_found": N_("No application matches. Please check the number and the last four characters of your ID."),
+    "offline": N_("The service cannot be reached at the moment. Please try again later or ask at the counter."),
+    "printer_unavailable": N_("The printer is not available, so no slip can be printed now."),
+    "no_slots": N_("There are no free times at the moment. Please try again later or ask at the counter."),
+    "slots_offline": N_("The appointment system cannot be reached at the moment. Please try again later."),
+    "slots_error": N_("The appointment times could not be loaded. Please try again later."),
+    "slot_taken": N_("That time was just taken by someone else. Please choose another."),
+    "expired": N_("Your ID card has expired. Please renew it first."),
+    "card_expired": N_("Your ID card has expired. Please renew it first."),
+}
+
+
+def notice_msgid(code: str | None) -> str:
+    return NOTICES.get(code or "", "")

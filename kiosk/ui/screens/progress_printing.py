@@ -1,0 +1,9 @@
+"""Printing a progress slip."""
+
+from __future__ import annotations
+
+from kiosk.ui.screens.base import KioskScreen
+
+
+class ProgressPrintingScreen(KioskScreen):
+    pass
