@@ -40,6 +40,7 @@ from kiosk.services.payment_journal import ATTACHED
 from kiosk.services.payments import ApplicationLedger, LedgerState, PaymentService
 from kiosk.services.readers import DocumentReaders
 from kiosk.services.receipt_building import reconciliation_slip
+from kiosk.session.devices import DEVICES
 from kiosk.session.events import Event
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,8 @@ class MaintenanceService:
 
     # -- reports ----------------------------------------------------------------------------------
     def devices_report(self) -> MaintenanceReport:
+        """Every device asked now (the staff want the present state, not the last one heard)."""
+        self.hub.check(DEVICES)
         return MaintenanceReport("devices", self.hub.report())
 
     def outbox_report(self) -> MaintenanceReport:
