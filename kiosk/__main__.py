@@ -1,15 +1,25 @@
-"""``kiosk``: the composition root. Read config, set up logging, build devices and services, run the UI.
+"""``kiosk``: the composition root. Read config, set up logging, build the services, the session and
+the Kivy UI, and run until the UI stops.
 
-Until the UI lands (issue 9) this checks the configuration and reports what it would run.
+Order: config (errors exit 2 before anything opens), logging, Kivy's settings (before Kivy's Window
+exists), the runtime (:func:`kiosk.runtime.build_runtime`: outbox, payments, devices, executor,
+sender, heartbeat), the session, the app; then the runtime starts (payment recovery first) and the
+app runs. Events the services post before the app exists wait in a :class:`~kiosk.runtime.PostRelay`.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import logging
 import sys
+from datetime import datetime
+from typing import Any
 
-from kiosk.config import ConfigError, config_files, load_config
+from kiosk.config import ConfigError, KioskConfig, config_files, load_config
 from privacy_log import configure_logging
+
+log = logging.getLogger("kiosk")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,14 +41,55 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kiosk: configuration error: {exc}", file=sys.stderr)
         return 2
-    log = configure_logging(config.logging.level, config.resolve(config.logging.file)
-                            if config.logging.file else None)
+    if args.windowed:
+        config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, fullscreen=False))
+    configure_logging(config.logging.level, config.resolve(config.logging.file) if config.logging.file else None)
     log.info("configuration read from %s", ", ".join(str(p) for p in config.sources))
     if args.check_config:
         print("configuration OK: " + ", ".join(str(p) for p in config.sources))
         return 0
-    print("kiosk: the touch UI is not built yet; use --check-config", file=sys.stderr)
-    return 1
+    return run(config)
+
+
+def run(config: KioskConfig) -> int:
+    """Build everything and run the UI until it stops; the services are stopped afterwards."""
+    from kiosk import regions
+    from kiosk.runtime import PostRelay, build_runtime
+    from kiosk.services.service_events import ExitRequested
+    from kiosk.session.flow import Session
+    from kiosk.ui.bootstrap import WindowSettings, configure_kivy
+
+    configure_kivy(WindowSettings(fullscreen=config.ui.fullscreen))
+    try:
+        from kiosk.ui.app import KioskApp
+    except ImportError as exc:
+        print(f"kiosk: the touch UI cannot be loaded ({exc}); `python -m kiosk --check-config` checks the rest",
+              file=sys.stderr)
+        return 1
+
+    relay = PostRelay()
+    runtime = build_runtime(config, relay, on_exit=lambda: relay(ExitRequested()))
+    try:
+        session = Session.from_config(config, datetime.now, known_region=lambda code: bool(regions.find(code)))
+        app = KioskApp(session=session, command_sink=runtime.execute, config=config,
+                       frame_source=runtime.frame_source)
+    except Exception as exc:  # a missing font, a bad catalogue: say what, and release what was opened
+        runtime.stop()
+        print(f"kiosk: cannot start: {exc}", file=sys.stderr)
+        return 1
+
+    def on_event(event: Any) -> None:  # runs on the Kivy thread (KioskApp.dispatch_event)
+        if isinstance(event, ExitRequested):
+            app.stop()
+
+    app.event_listeners.append(on_event)
+    relay.connect(app.post)
+    runtime.start()
+    try:
+        app.run()
+    finally:
+        runtime.stop()
+    return 0
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ ignores event types its table does not list, and ``KioskApp.dispatch_event`` han
 * :class:`TerminalPrompt` - the payment terminal asks the applicant something (insert the card,
   enter the PIN, processing); the pay screen shows it in large type (its ``prompt`` codes);
 * :class:`NoticesUpdated` - the central service's notices for the attract screen (fetched at
-  start-up and with every heartbeat; posted only when they changed).
+  start-up and with every heartbeat; posted only when they changed);
+* :class:`ExitRequested` - the maintenance screen's "exit" reached the services; the composition
+  root stops the app on the UI thread.
 """
 
 from __future__ import annotations
@@ -41,3 +43,9 @@ class NoticesUpdated(Event):
     "body": {"zh", "en"}}`` (the shape ``kiosk/ui/screens/idle.py`` already reads)."""
 
     notices: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class ExitRequested(Event):
+    """Maintenance asked the kiosk program to stop (``ExitKiosk``). Posted, so that the UI stops
+    itself on its own thread (``kiosk/__main__.py`` listens for it)."""

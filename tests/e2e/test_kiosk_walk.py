@@ -28,6 +28,7 @@ from drivers.camera.qr import decode_qr
 from drivers.payment.simulator import Declined
 from kiosk import regions
 from kiosk.domain.catalogue import ItemChoice
+from kiosk.headless import SessionDriver
 from kiosk.runtime import Runtime, build_runtime
 from kiosk.services.sender import Delivered
 from kiosk.session import events as e
@@ -35,7 +36,7 @@ from kiosk.session.flow import Session, SessionData
 from kiosk.session.steps import Flow, Step
 from tests.central.harness import CentralHarness
 from tests.conftest import EventRecorder
-from tests.kiosk.services.harness import SessionDriver, kiosk_config, live_central, local_card
+from tests.kiosk.services.harness import kiosk_config, live_central, local_card
 
 FORM = {"mobile": "13800138000", "emergency_name": "林小红", "emergency_phone": "13900139000",
         "occupation": "employee", "purpose": "tourism"}
@@ -60,9 +61,9 @@ def kiosk(tmp_path: Path) -> Iterator[Kiosk]:
         assert central.server is not None
         config = kiosk_config(tmp_path / "kiosk", central_url=central.server.url)
         session = Session.from_config(config, datetime.now, known_region=lambda code: bool(regions.find(code)))
-        driver = SessionDriver(session, lambda command: None)
+        driver = SessionDriver(session)
         runtime = build_runtime(config, driver.post)
-        driver._execute = runtime.execute
+        driver.execute = runtime.execute
         deliveries = EventRecorder()
         runtime.delivery_listeners.append(deliveries)
         runtime.start(heartbeat=False)
