@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # In order. A step module that does not exist yet is skipped with a note.
-STEPS = ["demo.foundation", "demo.receipt", "demo.photo", "demo.payment", "demo.session"]
+STEPS = ["demo.foundation", "demo.receipt", "demo.photo", "demo.payment", "demo.session", "demo.kiosk_services"]
 
 
 @dataclass

@@ -35,7 +35,8 @@ class SessionDriver:
         self.events: list[Any] = []
         self.commands: list[Any] = []
         self.timer: c.ArmTimer | None = None
-        self.listeners: list[Callable[[Any], None]] = []
+        self.listeners: list[Callable[[Any], None]] = []          # every event, before the session
+        self.command_listeners: list[Callable[[Any], None]] = []  # every command, UI ones included
 
     def post(self, event: Any) -> None:
         """Thread-safe, like ``KioskApp.post``: the event is handled on the test thread."""
@@ -57,6 +58,8 @@ class SessionDriver:
     def _run(self, commands: list[Any]) -> None:
         for command in commands:
             self.commands.append(command)
+            for listener in self.command_listeners:
+                listener(command)
             if isinstance(command, c.ShowScreen):
                 self.screens.append(command.screen)
             elif isinstance(command, c.ArmTimer):

@@ -79,10 +79,13 @@ def sim(name: str):
 
 
 def present_card(kiosk: Kiosk, card) -> None:
-    """Take any card off the reader, then lay ``card`` on it."""
+    """Take any card off the reader (and wait until the reader noticed), then lay ``card`` on it."""
     reader = sim("idcard")
     if reader.card is not None:
+        removed = EventRecorder()
+        kiosk.runtime.hub.listen("idcard", removed)
         reader.remove_card()
+        removed.wait_for(lambda x: type(x).__name__ == "CardRemoved")
     reader.insert_card(card)
 
 
