@@ -59,7 +59,7 @@ class DocumentReaders:
             record, self._pending_card = self._pending_card, None
         if record is not None:
             self._deliver_card(record)
-        elif self.hub.health("idcard").state == "offline":
+        elif self.hub.poll("idcard").state == "offline":  # the driver's own state: no I/O
             self._answer_card(IdCardFailed("device"))
 
     def disarm_idcard(self) -> None:
@@ -69,7 +69,7 @@ class DocumentReaders:
     def arm_mrz(self) -> None:
         with self._lock:
             self._mrz_armed = True
-        if self.hub.health("mrz").state == "offline":
+        if self.hub.poll("mrz").state == "offline":  # the link's own state: no I/O
             self._answer_mrz(MrzFailed("device"))
 
     def disarm_mrz(self) -> None:
