@@ -4,5 +4,5 @@ translating it yet: used for tables of msgids that are translated later, at disp
 from __future__ import annotations
 
 
-def N_(text: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(text: str) -> str:
     return text

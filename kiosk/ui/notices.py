@@ -1,6 +1,7 @@
 """The session's ``notice`` codes (in every view) as sentences, shown as a banner under the title.
 
-Codes come from kiosk/session/flow.py; an unknown code shows nothing rather than a raw code."""
+Codes come from kiosk/session/flow.py (``NOTICE_CODES``; tests/ui/test_i18n.py checks that each
+has a sentence here); an unknown code shows nothing rather than a raw code."""
 
 from __future__ import annotations
 
@@ -23,8 +24,14 @@ NOTICES = {
     "slots_offline": N_("The appointment system cannot be reached at the moment. Please try again later."),
     "slots_error": N_("The appointment times could not be loaded. Please try again later."),
     "slot_taken": N_("That time was just taken by someone else. Please choose another."),
-    "expired": N_("Your ID card has expired. Please renew it first."),
-    "card_expired": N_("Your ID card has expired. Please renew it first."),
+    "guardian_same_person": N_("That was the applicant's own card. Please place the guardian's ID card."),
+    "guardian_card_expired": N_("The guardian's ID card has expired. Another guardian's card is needed."),
+    "guardian_too_young": N_("The guardian must be 18 or over. Please place an adult guardian's card."),
+    "guardian_invalid_card": N_("The guardian's card could not be verified. Please try again."),
+    "invalid_id_number": N_("The card number could not be verified. Please try again or ask the staff."),
+    "card_data_inconsistent": N_("The card did not read consistently. Please place it on the reader again."),
+    "cancelling_payment": N_("Stopping the payment. Please wait for the terminal."),
+    "not_charged": N_("The payment did not go through: nothing was charged."),
 }
 
 

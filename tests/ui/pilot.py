@@ -94,12 +94,32 @@ class Pilot:
         widget = self.find(widget_id)
         if widget.disabled:
             raise PilotError(f"{widget_id!r} is disabled")
+        self._scroll_into_view(widget)
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         touch.touch_up()
         self.pause(frames)
         return widget
+
+    def _scroll_into_view(self, widget: Any) -> None:
+        """A person scrolls a list to reach an item further down; so does the pilot."""
+        from kivy.uix.scrollview import ScrollView
+
+        parent = widget.parent
+        while parent is not None and not isinstance(parent, ScrollView):
+            parent = parent.parent if parent.parent is not parent else None
+        if parent is None:
+            return
+        for _ in range(5):
+            x, y = widget.to_window(*widget.center)
+            left, bottom = parent.to_window(parent.x, parent.y)
+            if left <= x <= left + parent.width and bottom <= y <= bottom + parent.height:
+                return
+            parent.scroll_y = min(1.0, max(0.0, parent.scroll_y))
+            parent.scroll_to(widget, padding=10, animate=False)
+            self.pause(2)
+        raise PilotError(f"could not scroll {getattr(widget, 'widget_id', widget)!r} into view")
 
     def long_press(self, x: float, y: float, seconds: float) -> None:
         touch = UnitTestTouch(x, y)

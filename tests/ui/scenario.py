@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-import numpy as np
-
 from kiosk.domain.identity import id_number_check_digit
 from kiosk.domain.person import DocumentType, Person
 from kiosk.session import commands as c
@@ -137,6 +135,7 @@ class Walk:
         self.p.press("dist_440104")
         self.p.press("region_done")
         self.p.type_pinyin("detail", "zhongshanlu")
+        self.p.type("detail", "88")
         self.p.type("postcode", "510030")
 
     def green_channel(self) -> None:
@@ -263,7 +262,7 @@ class Walk:
         self.p.press("dist_440104")
         self.p.press("region_done")
         self.p.type_pinyin("address", "zhongshanlu")
-        self.p.type("address", "")  # closes the editor again without change
+        self.p.type("address", "88")  # the editor keeps what is there and adds to it
         self.p.type("arrival", "20261127")
         self.p.type("departure", "20261210")
         self.p.press("next")

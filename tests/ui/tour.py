@@ -78,15 +78,16 @@ def _out_of_service(w: Walk) -> None:
 def _progress_printing(w: Walk) -> None:
     w.timeline()
     w.p.press("print_slip")
-    w.p.wait_for_screen("busy")
+    w.p.wait_for_screen("progress_printing")
 
 
 def _survey_done(w: Walk) -> None:
     w.survey()
     for _ in range(20):
+        w.p.pause(2)
         if w.app.current_screen != "survey":
             break
-        w.p.press("option_" + w.first_code("option_"))
+        w.p.press("option_" + w.first_code("option_"), frames=3)
     w.p.wait_for_screen("survey_done")
 
 
@@ -149,4 +150,4 @@ TOUR: dict[str, Callable[[Walk], Any]] = {
     "maintenance": _maintenance,
 }
 # Screens the tour reaches on another screen's name (shared screens).
-SHOWN_AS = {"progress_printing": "busy"}
+SHOWN_AS: dict[str, str] = {}

@@ -22,7 +22,8 @@ class AccomReviewScreen(KioskScreen):
         app = self.app
         person = self.v("person")
         if person:
-            box.add_widget(InfoRow(label=app.tr("Name"), value=str(field(person, "name_en") or field(person, "name", ""))))
+            name = field(person, "name_en") or field(person, "name", "")
+            box.add_widget(InfoRow(label=app.tr("Name"), value=str(name)))
             box.add_widget(InfoRow(label=app.tr("Passport"), value=str(field(person, "document_number_masked", ""))))
         details = self.v("details") or {}
         region = " ".join(r.name for r in find(str(details.get("district", ""))))
@@ -30,7 +31,8 @@ class AccomReviewScreen(KioskScreen):
         box.add_widget(InfoRow(label=app.tr("Arrival date"), value=format_date(details.get("arrival"), app.lang)))
         box.add_widget(InfoRow(label=app.tr("Departure date"), value=format_date(details.get("departure"), app.lang)))
         if details.get("host_name"):
-            box.add_widget(InfoRow(label=app.tr("Host"), value=f"{details['host_name']} {details.get('host_phone', '')}"))
+            host = f"{details['host_name']} {details.get('host_phone', '')}"
+            box.add_widget(InfoRow(label=app.tr("Host"), value=host))
         self.ids.consent.text = app.pick(self.v("consent_text"))
 
     def toggle_consent(self) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.formatting import format_slot
+from kiosk.ui.screens.base import KioskScreen
 
 
 class ApptDoneScreen(KioskScreen):

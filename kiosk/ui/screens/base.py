@@ -84,7 +84,12 @@ class KioskScreen(Screen):
         """Rebuild Python-made content from ``view`` (kv-bound texts update by themselves)."""
 
     def clear(self) -> None:
-        """Forget everything the last person entered or saw."""
+        """Forget everything the last person entered or saw; lists start at the top again."""
+        from kivy.uix.scrollview import ScrollView
+
+        for widget in self.walk(restrict=True):
+            if isinstance(widget, ScrollView):
+                widget.scroll_y = 1.0
         self.view = {}
 
 

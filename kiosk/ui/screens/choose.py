@@ -63,7 +63,8 @@ class ChooseScreen(KioskScreen):
         self._build_details()
         problems = self.v("problems") or ()
         codes = [field(p, "code", p) for p in problems]
-        self.ids.problem.text = " ".join(self.app.tr(PROBLEMS.get(str(c), N_("Please check your choice."))) for c in codes)
+        self.ids.problem.text = " ".join(self.app.tr(PROBLEMS.get(str(code), N_("Please check your choice.")))
+                                         for code in codes)
 
     def toggle(self, code: str) -> None:
         chosen = dict(self.chosen)
@@ -151,8 +152,8 @@ class ChooseScreen(KioskScreen):
         detail = self.chosen[self.focus]
         type_data = self._type(endorsement, detail.get("type"))
         allowed = set(field(type_data, "destinations", ())) if type_data else set()
-        destinations = [(str(field(d, "code")), app.pick(field(d, "name"))) for d in field(endorsement, "destinations", ())
-                        if not allowed or field(d, "code") in allowed]
+        destinations = [(str(field(d, "code")), app.pick(field(d, "name")))
+                        for d in field(endorsement, "destinations", ()) if not allowed or field(d, "code") in allowed]
         height = app.theme.target * 0.8
         self.ids.destinations.show(destinations, lambda c: self.set_detail("destination", c),
                                    selected=detail.get("destination"), height=height)

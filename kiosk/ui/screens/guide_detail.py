@@ -31,5 +31,5 @@ class GuideDetailScreen(KioskScreen):
         for note in field(guide, "notes", ()):
             box.add_widget(Text(text=app.pick(note), color=app.theme.muted, font_size=app.theme.small))
 
-    def name(self, _view: Any, lang: str) -> str:
+    def guide_name(self, _view: Any, lang: str) -> str:
         return self.app.pick(self.v("name"), lang)

@@ -65,8 +65,8 @@ class MaintenanceScreen(KioskScreen):
             health = self.devices.get(device)
             state = (health.get("state") if isinstance(health, dict) else getattr(health, "state", None)) if health \
                 else None
-            details = (health.get("details") if isinstance(health, dict) else getattr(health, "details", ())) if health \
-                else ()
+            details = ((health.get("details") if isinstance(health, dict) else getattr(health, "details", ()))
+                       if health else ())
             status = app.tr("no report yet") if state is None else f"{state} {' '.join(details or ())}".strip()
             row = _Row()
             row.add_widget(Text(text=f"{app.tr(DEVICE_TITLES[device])}: {status}", font_size=app.theme.small))

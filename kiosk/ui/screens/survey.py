@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.session import events as ev
-from kiosk.ui.screens.base import ChoiceScreen
 from kiosk.ui.formatting import field
+from kiosk.ui.screens.base import ChoiceScreen
 
 
 class SurveyScreen(ChoiceScreen):
