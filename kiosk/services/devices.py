@@ -8,7 +8,9 @@ device-specific detail codes. It is kept up to date two ways:
   lost or reopened, the payment service's health alarm), and
 - **polled** when asked (``check``): the printer's real-time status every time (paper can run out
   between two receipts), the payment terminal's reachability when it was not known good, the camera
-  by opening it briefly when nobody is using it, and the readers' cheap in-memory health.
+  by opening it briefly when nobody is using it and it was not checked for two minutes (the
+  heartbeat checks it every round, so a person starting a flow does not wait for it), and the
+  readers' cheap in-memory health.
 
 Every change is posted as :class:`~kiosk.session.events.DeviceHealthChanged`; the session decides
 what a change means (out of service when an essential device is down, a paid flow refused). Driver
@@ -51,7 +53,7 @@ from kiosk.session.events import DeviceHealthChanged, Event
 log = logging.getLogger(__name__)
 
 OK = DeviceHealth("ok")
-STALE_SECONDS = 10.0  # a pushed health older than this is polled again when a flow asks
+CAMERA_STALE_SECONDS = 120.0  # an idle camera is opened to check it when its last check is older
 OPEN_WAIT = 1.0       # at start-up, give each port this long to open before reporting it
 CAMERA_PROBE_SECONDS = 3.0
 
@@ -103,6 +105,7 @@ class DeviceHub:
         self._camera: Camera | None = None
         self._camera_users: set[str] = set()
         self._camera_lock = threading.Lock()
+        self._camera_seen = -1e9  # when the camera was last really observed (frames, events, a probe)
         self.started = False
 
     # -- building and releasing ----------------------------------------------------------------------
@@ -152,6 +155,8 @@ class DeviceHub:
         self._listeners.setdefault(device, []).append(callback)
 
     def _driver_event(self, device: str, event: Any) -> None:
+        if device == "camera":
+            self._camera_seen = self._clock()
         health = self._health_from_event(device, event)
         if health is not None:
             self.set_health(device, health)
@@ -271,16 +276,17 @@ class DeviceHub:
         with self._camera_lock:
             camera = self._camera
         if camera is not None:
+            self._camera_seen = self._clock()
             return OK if camera.connected else OFFLINE
         with self._lock:
-            fresh = self._clock() - self._updated.get("camera", -1e9) < STALE_SECONDS
             known = self._health.get("camera")
-        if fresh and known is not None:
+        if known is not None and self._clock() - self._camera_seen < CAMERA_STALE_SECONDS:
             return known
         camera = self.acquire_camera("probe")
         try:
             return OK if camera.wait_frame(-1, CAMERA_PROBE_SECONDS) is not None else OFFLINE
         finally:
+            self._camera_seen = self._clock()
             self.release_camera("probe")
 
     # -- the shared camera ----------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 ``[central] heartbeat_interval`` seconds, and the attract screen's notices refreshed on the way.
 
 One background thread. Each round: poll the printer (paper can run out while the kiosk is idle, and
-an essential printer down must take the kiosk out of service before someone starts), send the
+an essential printer down must take the kiosk out of service before someone starts) and the camera
+(so the check before a paid flow finds it fresh instead of opening it), send the
 health snapshot and outbox counts, fetch the notices (posted as
 :class:`~kiosk.services.service_events.NoticesUpdated` when they changed) and, once, the
 questionnaire's id and version (the survey answers are filed against them); ``on_round`` lets
@@ -71,6 +72,7 @@ class Heartbeat:
         """One round; True when the central service took the heartbeat."""
         self.rounds += 1
         self.hub.poll("printer")
+        self.hub.poll("camera")  # opens an idle camera only when its last check is old
         if self._on_round is not None:
             try:
                 self._on_round()

@@ -392,3 +392,15 @@ def test_ratings_and_surveys_are_queued_in_the_outbox(runtime: Runtime) -> None:
     kinds = sorted(row.kind for row in runtime.outbox.rows())
     assert kinds == ["questionnaire", "rating"]
     assert runtime.outbox.counts()["ready"] == 2  # they wait for the network, not lost
+
+
+def test_an_idle_camera_is_opened_to_check_it_only_when_its_last_check_is_old(runtime: Runtime) -> None:
+    from drivers.camera.simulator import instance as camera_instance
+
+    camera = camera_instance(runtime.config.devices.camera.source)
+    runtime.executor.wait_idle(5)                      # the start-up check opened it once
+    opens = camera.opens
+    assert runtime.hub.poll("camera") == OK and camera.opens == opens   # fresh: not opened again
+    runtime.hub._camera_seen -= 3600                   # an hour later
+    assert runtime.hub.poll("camera") == OK and camera.opens == opens + 1
+    assert runtime.hub.camera is None                  # and closed again
