@@ -97,14 +97,15 @@ class TextEditor(FloatLayout):
         if self.layout == "digits":
             for row in DIGIT_ROWS:
                 rows.add_widget(self._row([(ch, ch) for ch in row]))
-            last = [("back", "⌫"), ("0", "0"), ("done", App.get_running_app().tr("Done"))]
+            app = App.get_running_app()
+            last = [("back", "← " + app.tr("Delete")), ("0", "0"), ("done", app.tr("Done"))]
             rows.add_widget(self._row(last))
         else:
             rows.add_widget(self._row([(ch, ch) for ch in "1234567890"]))
             for row in LETTER_ROWS:
                 keys = [(ch, ch.upper() if (self.shift or self.layout == "latin") else ch) for ch in row]
                 if row.startswith("z"):
-                    keys = [*keys, ("-", "-"), ("back", "⌫")]
+                    keys = [*keys, ("-", "-"), ("back", "← " + App.get_running_app().tr("Delete"))]
                 rows.add_widget(self._row(keys))
             app = App.get_running_app()
             switch = ("mode", "英文 ABC" if self.layout == "pinyin" else "中文 拼音")
