@@ -22,8 +22,9 @@ from typing import Any
 
 REDACTED = "[REDACTED]"
 
+# Not "name": every LogRecord has one (the logger's name), and logging refuses it as an extra field.
 PERSONAL_FIELDS = frozenset({
-    "name", "person_name", "name_en", "english_name", "guardian_name", "applicant_name",
+    "person_name", "name_en", "english_name", "guardian_name", "applicant_name",
     "id_number", "id_no", "citizen_id", "passport_number", "document_number", "permit_number",
     "phone", "mobile", "phone_number", "emergency_phone", "emergency_contact",
     "address", "postal_address", "photo", "portrait", "birth_date",

@@ -49,10 +49,11 @@ def test_structured_personal_fields_and_wrapped_values(captured) -> None:
     install_on(logger.handlers[-1])
     logger.info("applicant %s", Personal("张三"), extra={"name_field": "ok"})
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", (), None)
-    record.__dict__.update(name="李四", id_number=ID_NUMBER, phone=MOBILE)
+    record.__dict__.update(person_name="李四", id_number=ID_NUMBER, phone=MOBILE)
     for handler_filter in logger.handlers[-1].filters:
         handler_filter.filter(record)
-    assert record.__dict__["name"] == "[REDACTED]"
+    assert record.__dict__["person_name"] == "[REDACTED]"
+    assert record.name == "x"  # the logger's own name is not personal data
     assert record.__dict__["id_number"] == "[REDACTED]"
     assert record.__dict__["phone"] == "[REDACTED]"
     assert "张三" not in stream.getvalue()
@@ -86,6 +87,7 @@ def test_configure_logging_is_idempotent_and_masks(tmp_path) -> None:
         handler.flush()
     text = log_file.read_text(encoding="utf-8")
     assert "[ID-NUMBER]" in text and "[PHONE]" in text and ID_NUMBER not in text
+    assert "kiosk.test: id" in text  # the logger name survives
     for handler in list(root.handlers):
         if getattr(handler, "_privacy_log", False):
             root.removeHandler(handler)
