@@ -22,16 +22,16 @@ def hex_colour(value: str, alpha: float = 1.0) -> list[float]:
 
 NORMAL = {
     "background": "#EEF2F7", "surface": "#FFFFFF", "surface_alt": "#E3EAF3", "line": "#C5D0DE",
-    "primary": "#1D4F91", "primary_pressed": "#163D70", "on_primary": "#FFFFFF",
-    "secondary": "#DCE6F2", "on_secondary": "#163D70",
+    "primary": "#1D4F91", "primary_pressed": "#163D70", "primary_ink": "#FFFFFF",
+    "secondary": "#DCE6F2", "secondary_ink": "#163D70",
     "text": "#1E2A38", "muted": "#55657A", "accent": "#B8322A",
     "success": "#2E7D32", "warning": "#9A5B00", "danger": "#B3261E", "header": "#16406F",
-    "on_header": "#FFFFFF", "disabled": "#A9B4C2",
+    "header_ink": "#FFFFFF", "disabled": "#A9B4C2",
 }
 # Elder mode: black on white, darker blue, stronger lines (WCAG AAA contrast for body text).
 HIGH_CONTRAST = {
     **NORMAL, "background": "#FFFFFF", "surface": "#FFFFFF", "surface_alt": "#F0F0F0", "line": "#333333",
-    "primary": "#0A2F66", "primary_pressed": "#061E42", "secondary": "#FFFFFF", "on_secondary": "#0A2F66",
+    "primary": "#0A2F66", "primary_pressed": "#061E42", "secondary": "#FFFFFF", "secondary_ink": "#0A2F66",
     "text": "#000000", "muted": "#222222", "header": "#0A2F66", "disabled": "#6B6B6B",
 }
 # Sizes in pixels at scale 1 (1280x800).
@@ -64,9 +64,10 @@ class Theme(EventDispatcher):
     line = ColorProperty(hex_colour(NORMAL["line"]))
     primary = ColorProperty(hex_colour(NORMAL["primary"]))
     primary_pressed = ColorProperty(hex_colour(NORMAL["primary_pressed"]))
-    on_primary = ColorProperty(hex_colour(NORMAL["on_primary"]))
+    # (no property may be called on_<x>: Kivy would take it for the handler of property <x>)
+    primary_ink = ColorProperty(hex_colour(NORMAL["primary_ink"]))
     secondary = ColorProperty(hex_colour(NORMAL["secondary"]))
-    on_secondary = ColorProperty(hex_colour(NORMAL["on_secondary"]))
+    secondary_ink = ColorProperty(hex_colour(NORMAL["secondary_ink"]))
     text = ColorProperty(hex_colour(NORMAL["text"]))
     muted = ColorProperty(hex_colour(NORMAL["muted"]))
     accent = ColorProperty(hex_colour(NORMAL["accent"]))
@@ -74,7 +75,7 @@ class Theme(EventDispatcher):
     warning = ColorProperty(hex_colour(NORMAL["warning"]))
     danger = ColorProperty(hex_colour(NORMAL["danger"]))
     header = ColorProperty(hex_colour(NORMAL["header"]))
-    on_header = ColorProperty(hex_colour(NORMAL["on_header"]))
+    header_ink = ColorProperty(hex_colour(NORMAL["header_ink"]))
     disabled = ColorProperty(hex_colour(NORMAL["disabled"]))
 
     def __init__(self, **kwargs: object) -> None:

@@ -24,7 +24,7 @@ class GuideDetailScreen(KioskScreen):
         if fees:
             box.add_widget(Text(text=app.tr("Fees"), bold=True, font_size=app.theme.heading))
             for fee in fees:
-                box.add_widget(InfoRow(label=app.pick(field(fee, "name")),
+                box.add_widget(InfoRow(label=app.pick(field(fee, "name")), money=True,
                                        value=format_money(field(fee, "fee_fen"), app.lang)))
         box.add_widget(Text(text=app.tr("Processing time"), bold=True, font_size=app.theme.heading))
         box.add_widget(Text(text=app.pick(field(guide, "processing"))))

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.properties import DictProperty, ListProperty
-from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
 
 from kiosk import maintenance_actions as m
 from kiosk.session.devices import DEVICES
 from kiosk.ui.i18n_names import N_
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.widgets.common import KButton, Text
+from kiosk.ui.widgets.common import KButton
 
 TESTS = {"idcard": ("read", N_("Read a card")), "mrz": ("read", N_("Read a passport")),
          "camera": ("capture", N_("Take a picture")), "scanner": ("scan", N_("Scan a code")),
@@ -68,14 +68,17 @@ class MaintenanceScreen(KioskScreen):
             details = ((health.get("details") if isinstance(health, dict) else getattr(health, "details", ()))
                        if health else ())
             status = app.tr("no report yet") if state is None else f"{state} {' '.join(details or ())}".strip()
-            row = _Row()
-            row.add_widget(Text(text=f"{app.tr(DEVICE_TITLES[device])}: {status}", font_size=app.theme.small))
+            colour = {"ok": app.theme.success, "degraded": app.theme.warning, "offline": app.theme.danger}.get(
+                state or "", app.theme.muted)
+            line = Label(text=f"{app.tr(DEVICE_TITLES[device])}: {status}", font_size=app.theme.small,
+                         color=colour, halign="left", valign="middle")
+            line.bind(size=line.setter("text_size"))
+            box.add_widget(line)
             action, label = TESTS[device]
             button = KButton(text=app.tr(label), kind="secondary", widget_id=f"test_{device}",
-                             font_size=app.theme.small, height=app.theme.target * 0.75, size_hint_x=0.55)
+                             font_size=app.theme.small)
             button.bind(on_release=lambda _b, d=device, a=action: self.send(m.TestDevice(d, a)))
-            row.add_widget(button)
-            box.add_widget(row)
+            box.add_widget(button)
         pending, failed = self.outbox.get("pending"), self.outbox.get("failed")
         self.ids.outbox.text = (app.tr("Outbox: no report yet") if pending is None
                                 else app.trf("Outbox: {pending} waiting, {failed} failed", pending=pending,
@@ -93,11 +96,3 @@ class MaintenanceScreen(KioskScreen):
 
     def cancel(self) -> None:
         self.leave()
-
-
-class _Row(BoxLayout):
-    """One device line: status text and its test button."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(size_hint_y=None, spacing=8, **kwargs)
-        self.bind(minimum_height=self.setter("height"))

@@ -41,10 +41,10 @@ class ReviewScreen(KioskScreen):
             box.add_widget(InfoRow(label=tr("Guardian"), value=str(field(guardian, "name", ""))))
         fees = self.v("fees")
         for line in field(fees, "lines", ()) if fees else ():
-            box.add_widget(InfoRow(label=app.pick(field(line, "name")),
+            box.add_widget(InfoRow(label=app.pick(field(line, "name")), money=True,
                                    value=format_money(field(line, "amount_fen"), app.lang)))
         if fees:
-            box.add_widget(InfoRow(label=app.pick(field(fees, "total_name")) or tr("Total"),
+            box.add_widget(InfoRow(label=app.pick(field(fees, "total_name")) or tr("Total"), money=True,
                                    value=format_money(field(fees, "total_fen"), app.lang), emphasis=True))
         contact = self.v("contact")
         if contact:

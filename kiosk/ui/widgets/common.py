@@ -40,17 +40,17 @@ class KButton(ButtonBehavior, Label):
         none = (0, 0, 0, 0)
         down = state == "down"
         if kind == "header":
-            return ((1, 1, 1, 0.3) if down or selected else (1, 1, 1, 0.12)), t.on_header, (1, 1, 1, 0.75)
+            return ((1, 1, 1, 0.3) if down or selected else (1, 1, 1, 0.12)), t.header_ink, (1, 1, 1, 0.75)
         if disabled:
             if kind == "ghost":
                 return none, t.disabled, none
-            return t.surface_alt, t.disabled, t.line
+            return t.surface_alt, t.muted, t.line
         if kind in ("primary", "danger") or selected:
             base = t.danger if kind == "danger" else t.primary
-            return (t.primary_pressed if down else base), t.on_primary, none
+            return (t.primary_pressed if down else base), t.primary_ink, none
         if kind == "ghost":
             return ((t.surface_alt if down else none), t.primary, none)
-        return (t.surface_alt if down else t.surface), t.on_secondary, t.primary
+        return (t.surface_alt if down else t.surface), t.secondary_ink, t.primary
 
 
 class Text(Label):
@@ -73,6 +73,7 @@ class InfoRow(BoxLayout):
     label = StringProperty("")
     value = StringProperty("")
     emphasis = BooleanProperty(False)
+    money = BooleanProperty(False)  # a fee line: long name, short amount aligned right
 
 
 class FramePart(BoxLayout):
