@@ -44,6 +44,12 @@ class Theme(EventDispatcher):
 
     elder = BooleanProperty(False)
     scale = NumericProperty(1.0)
+    # What the class rules (<Label>, <KButton>) use. They change *before* everything else, so that a
+    # kv instance rule that names another size or colour (``font_size: app.theme.title``) is
+    # re-applied after the class rule and wins, as it does when the widget is built.
+    label_size = NumericProperty(TYPE_SCALE["body"])
+    label_colour = ColorProperty(hex_colour(NORMAL["text"]))
+    button_size = NumericProperty(TYPE_SCALE["button"])
 
     huge = NumericProperty(TYPE_SCALE["huge"])
     title = NumericProperty(TYPE_SCALE["title"])
@@ -88,7 +94,20 @@ class Theme(EventDispatcher):
         self.scale = max(0.75, min(width / DESIGN_SIZE[0], height / DESIGN_SIZE[1]))
 
     def _recompute(self, *_: object) -> None:
+        if getattr(self, "_recomputing", False):
+            return  # re-announcing "scale" below must not start another pass
+        self._recomputing = True
+        try:
+            self._apply()
+        finally:
+            self._recomputing = False
+
+    def _apply(self) -> None:
         factor = self.scale * (ELDER_FACTOR if self.elder else 1.0)
+        palette = HIGH_CONTRAST if self.elder else NORMAL
+        self.label_size = round(TYPE_SCALE["body"] * factor)
+        self.label_colour = hex_colour(palette["text"])
+        self.button_size = round(TYPE_SCALE["button"] * factor)
         for name, size in TYPE_SCALE.items():
             setattr(self, name, round(size * factor))
         self.target = max(MIN_TARGET, round((104 if self.elder else 88) * self.scale))
@@ -97,6 +116,9 @@ class Theme(EventDispatcher):
         self.pad = round(32 * self.scale)
         self.radius = round(14 * self.scale)
         self.line_width = 2.0 if self.elder else 1.2
-        palette = HIGH_CONTRAST if self.elder else NORMAL
         for name, value in palette.items():
             setattr(self, name, hex_colour(value))
+        # Re-announce every other property (even unchanged ones), so instance rules re-apply after
+        # the class rules that just fired on label_size/label_colour/button_size.
+        for name in ("scale", *TYPE_SCALE, "target", "target_big", "gap", "pad", "radius", "line_width", *palette):
+            self.property(name).dispatch(self)
