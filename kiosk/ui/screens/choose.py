@@ -135,7 +135,7 @@ class ChooseScreen(KioskScreen):
             if fee:
                 label += f"\n[size={app.theme.small}]{format_money(fee, app.lang)}[/size]"
             button = KButton(text=label, markup=True, kind="choice", selected=code in self.chosen,
-                             widget_id=f"item_{code}", height=app.theme.target * 1.3, font_size=app.theme.body)
+                             widget_id=f"item_{code}", min_height=app.theme.target * 1.1, font_size=app.theme.body)
             button.bind(on_release=lambda _b, c=code: self.toggle(c))
             box.add_widget(button)
 

@@ -33,6 +33,7 @@ class MaintenanceScreen(KioskScreen):
     log = ListProperty([])
 
     def on_enter(self, *args: Any) -> None:
+        self.refresh()
         self.send(m.RefreshStatus())
 
     def send(self, command: m.MaintenanceCommand) -> None:
@@ -76,7 +77,7 @@ class MaintenanceScreen(KioskScreen):
             box.add_widget(line)
             action, label = TESTS[device]
             button = KButton(text=app.tr(label), kind="secondary", widget_id=f"test_{device}",
-                             font_size=app.theme.small)
+                             font_size=app.theme.small, size_hint_y=1)
             button.bind(on_release=lambda _b, d=device, a=action: self.send(m.TestDevice(d, a)))
             box.add_widget(button)
         pending, failed = self.outbox.get("pending"), self.outbox.get("failed")

@@ -27,6 +27,15 @@ class KButton(ButtonBehavior, Label):
     widget_id = StringProperty("")  # what the test pilot presses: ``pilot.press("next")``
     colours = ObjectProperty(((0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 0, 0)))
     wrap = BooleanProperty(True)  # False: one line, the button sized to its text by the caller
+    min_height = NumericProperty(0)  # > 0: grow taller than this when the wrapped text needs it
+
+    def on_texture_size(self, _button: Any, size: Any) -> None:
+        if self.min_height:
+            app = App.get_running_app()
+            self.height = max(self.min_height, size[1] + app.theme.gap * 1.5)
+
+    def on_min_height(self, *_: Any) -> None:
+        self.on_texture_size(self, self.texture_size)
 
     def on_release(self) -> None:
         app = App.get_running_app()
@@ -141,6 +150,6 @@ class ChoiceGrid(GridLayout):
         app = App.get_running_app()
         for code, label in choices:
             button = KButton(text=label, kind="choice", selected=code == selected, widget_id=f"{self.prefix}_{code}",
-                             height=height or app.theme.target * 1.1)
+                             min_height=height or app.theme.target * 1.1)
             button.bind(on_release=lambda _b, c=code: on_choose(c))
             self.add_widget(button)

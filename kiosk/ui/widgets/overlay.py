@@ -30,6 +30,7 @@ class OverlayLayer(FloatLayout):
         self._ticker: Any = None
         self._hold: Any = None
         self._hold_touch: Any = None
+        self._fired_touch: Any = None
 
     # -- timeout warning ---------------------------------------------------------------------------
 
@@ -76,6 +77,9 @@ class OverlayLayer(FloatLayout):
         return super().on_touch_move(touch) if self.warning_visible or self.ids.sheets.children else False
 
     def on_touch_up(self, touch: Any) -> bool:
+        if touch is self._fired_touch:
+            self._fired_touch = None
+            return True  # the gesture's own release must not also press what is underneath
         if touch is self._hold_touch:
             self._cancel_hold()
         return super().on_touch_up(touch) if self.warning_visible or self.ids.sheets.children else False
@@ -88,5 +92,5 @@ class OverlayLayer(FloatLayout):
 
     def _held(self) -> None:
         self._hold = None
-        self._hold_touch = None
+        self._fired_touch, self._hold_touch = self._hold_touch, None
         App.get_running_app().open_maintenance()
