@@ -50,7 +50,7 @@ class PhotoScreen(KioskScreen):
         self._poll: Any = None
 
     def on_enter(self, *args: Any) -> None:
-        self._poll = Clock.schedule_interval(self.poll, 1 / 30)
+        self._poll = Clock.schedule_interval(self.poll, 0)  # every frame; cheap when the seq is unchanged
 
     def on_leave(self, *args: Any) -> None:
         if self._poll is not None:

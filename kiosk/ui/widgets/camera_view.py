@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.graphics import Color, Ellipse, Line, Rectangle
+from kivy.graphics import Color, Line, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.widget import Widget
@@ -108,7 +108,3 @@ class CameraView(Widget):
                 fx, fy, fw, fh = self._to_widget(self._face)
                 Color(*((0.3, 0.85, 0.4, 1) if ok else (1, 0.75, 0.2, 1)))
                 Line(rectangle=(fx, fy, fw, fh), width=2)
-            if self.countdown is not None:
-                Color(0, 0, 0, 0.35)
-                radius = min(w, h) * 0.12
-                Ellipse(pos=(x + w / 2 - radius, y + h * 0.1), size=(radius * 2, radius * 2))

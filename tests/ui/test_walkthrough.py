@@ -1,0 +1,196 @@
+"""Headless walkthroughs of the real app over the real session: touches in, session events and
+service commands out, answered the way the service executor will answer them."""
+
+from __future__ import annotations
+
+import threading
+
+from kiosk.session import commands as c
+from kiosk.session import events as ev
+from kiosk.session.flow import Session
+
+from .scenario import Walk
+
+
+def fire_armed_timer(kiosk, pilot) -> c.ArmTimer:
+    """Let the armed session timer expire now (the UI posts Timeout(token), as Clock would)."""
+    armed = kiosk.app.executor.armed
+    assert armed is not None, "no timer is armed"
+    kiosk.app.executor.run(c.DisarmTimer())
+    kiosk.app.post(ev.Timeout(armed.token))
+    pilot.pause(3)
+    return armed
+
+
+def test_hk_macao_endorsement_end_to_end(kiosk, pilot) -> None:
+    walk = Walk(kiosk)
+    walk.choose()
+    taps_before = len(kiosk.events)
+    pilot.press("item_hkmo_endorsement")
+    pilot.press("next")
+    pilot.wait_for_screen("form")
+    walk.fill_form()
+    pilot.press("next")
+    pilot.wait_for_screen("collection")
+    pilot.press("next")  # pick up at the hall: the preselected choice
+    pilot.wait_for_screen("review")  # no photo needed for an endorsement
+    pilot.press("consent")
+    pilot.press("confirm")
+    walk.answer(ev.DevicesChecked({d: walk_health() for d in ("printer", "payment")}))
+    record = walk.last(c.RecordApplication)
+    walk.answer(ev.ApplicationRecorded(record.request, "KIOSK0012611280007", "PAYLOAD"), "pay")
+    charge = walk.last(c.Charge)
+    assert (charge.application_no, charge.attempt) == ("KIOSK0012611280007", 1)
+    assert charge.amount_fen == 1500  # a single-entry group-tour endorsement to Hong Kong
+    walk.answer(ev.PaymentApproved(charge.application_no, 1, charge.amount_fen, {"auth": "1"}))
+    walk.answer(ev.PaidMarked(charge.application_no), "print")
+    printed = walk.last(c.PrintReceipt)
+    assert printed.application_no == charge.application_no and printed.fees.total_fen == 1500
+    walk.answer(ev.ReceiptPrinted(), "rate")
+    pilot.press("rate_5")
+    pilot.wait_for_screen("done")
+    assert walk.last(c.SubmitRating).rating == 5
+    user_taps = [e for e in kiosk.events[taps_before:] if isinstance(e, ev.UserEvent)
+                 and not isinstance(e, ev.UserActivity)]
+    # item, next, form next, collection next, confirm (consent is a UI toggle), rating
+    assert len(user_taps) <= 8, user_taps
+
+
+def walk_health():
+    from kiosk.session.devices import DeviceHealth
+
+    return DeviceHealth("ok")
+
+
+def test_declined_card_then_approved(kiosk, pilot) -> None:
+    walk = Walk(kiosk)
+    number = walk.declined()
+    assert "余额不足" in " ".join(w.text for w in pilot.widgets() if hasattr(w, "text"))
+    pilot.press("next")  # try again
+    pilot.wait_for_screen("pay")
+    charges = kiosk.sink.of(c.Charge)
+    assert [ch.attempt for ch in charges] == [1, 2]
+    walk.answer(ev.PaymentApproved(number, 2, charges[-1].amount_fen, {}))
+    walk.answer(ev.PaidMarked(number), "print")
+    walk.answer(ev.ReceiptPrinted(), "rate")
+    assert len(kiosk.sink.of(c.Charge)) == 2
+
+
+def test_progress_by_scanning_the_receipt(kiosk, pilot) -> None:
+    walk = Walk(kiosk)
+    walk.timeline()
+    assert walk.last(c.StartScanner)
+    lookup = walk.last(c.LookupProgress)
+    assert lookup.qr_payload == "PAYLOAD"
+    texts = " ".join(w.text for w in pilot.widgets() if hasattr(w, "text"))
+    assert "KIOSK0012611200003" in texts and "审批通过" in texts
+
+
+def test_progress_by_typing_the_number(kiosk, pilot) -> None:
+    walk = Walk(kiosk)
+    walk.progress_entry()
+    pilot.type("application_no", "kiosk0012611200003")
+    pilot.type("verification", "123x")
+    pilot.press("lookup")
+    lookup = walk.last(c.LookupProgress)
+    assert (lookup.application_no, lookup.verification) == ("KIOSK0012611200003", "123X")
+
+
+def test_timeout_shows_the_warning_then_wipes_everything(kiosk, pilot) -> None:
+    walk = Walk(kiosk)
+    walk.form()
+    pilot.type("mobile", "13812345678")
+    assert kiosk.app.screen("form").ids.mobile.text == "13812345678"
+    inactivity = fire_armed_timer(kiosk, pilot)
+    assert inactivity.purpose == "inactivity"
+    assert kiosk.app.root.ids.overlay.warning_visible
+    assert "warning" in kiosk.app.sounds.played
+    fire_armed_timer(kiosk, pilot)  # nobody touched "more time"
+    pilot.wait_for_screen("idle")
+    assert not kiosk.app.root.ids.overlay.warning_visible
+    assert walk.last(c.WipePersonalData).reason == "timeout"
+    assert kiosk.sink.of(c.ReleaseDevices)
+    assert kiosk.app.screen("form").ids.mobile.text == ""  # ClearScreens: nothing left on screen
+    assert kiosk.session.data.applicant is None
+
+
+def test_more_time_keeps_the_session(kiosk, pilot) -> None:
+    walk = Walk(kiosk)
+    walk.form()
+    fire_armed_timer(kiosk, pilot)
+    pilot.press("more_time")
+    pilot.pause(3)
+    assert not kiosk.app.root.ids.overlay.warning_visible
+    assert kiosk.app.current_screen == "form"
+    assert kiosk.app.executor.armed is not None and kiosk.app.executor.armed.purpose == "inactivity"
+
+
+def test_cancel_from_a_form_returns_to_the_attract_screen_and_clears_it(kiosk, pilot) -> None:
+    walk = Walk(kiosk)
+    walk.form()
+    pilot.type("mobile", "13812345678")
+    pilot.press("cancel")
+    pilot.wait_for_screen("idle")
+    assert walk.last(c.WipePersonalData).reason == "cancel"
+    assert kiosk.app.screen("form").ids.mobile.text == ""
+
+
+def test_back_goes_to_the_previous_step(kiosk, pilot) -> None:
+    walk = Walk(kiosk)
+    walk.form()
+    pilot.press("back")
+    pilot.wait_for_screen("choose")
+    assert kiosk.app.screen("choose").chosen  # the choice is still there
+
+
+def test_post_is_thread_safe_and_keeps_order(kiosk, pilot) -> None:
+    seen: list[object] = []
+    main = threading.get_ident()
+    threads_seen: set[int] = set()
+
+    class Probe:
+        def handle(self, event):
+            seen.append(event)
+            threads_seen.add(threading.get_ident())
+            return []
+
+    kiosk.app.session = Probe()
+    try:
+        def worker(n: int) -> None:
+            for i in range(250):
+                kiosk.app.post(ev.Timeout(n * 1000 + i))
+
+        workers = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(timeout=10)
+        pilot.wait_until(lambda: len(seen) == 1000, timeout=10, what="1000 events")
+    finally:
+        kiosk.app.session = kiosk.session
+    assert threads_seen == {main}  # handled on the Kivy thread only
+    for n in range(4):
+        tokens = [e.token for e in seen if e.token // 1000 == n]
+        assert tokens == sorted(tokens) and len(tokens) == 250
+
+
+def test_a_session_error_does_not_crash_the_app(kiosk, pilot) -> None:
+    class Broken(Session):
+        def handle(self, event):
+            raise RuntimeError("boom")
+
+    kiosk.app.session = Broken(kiosk.session.catalogue, lambda: kiosk.now)
+    try:
+        kiosk.app.post(ev.StartTapped())
+        pilot.pause(3)
+        assert kiosk.app.current_screen == "idle"
+    finally:
+        kiosk.app.session = kiosk.session
+
+
+def test_non_ui_commands_go_to_the_sink_and_ui_commands_do_not(kiosk, pilot) -> None:
+    Walk(kiosk).apply_read_id()
+    kinds = {type(cmd) for cmd in kiosk.sink.commands}
+    assert c.CheckDevices in kinds and c.StartIdReader in kinds
+    assert not kinds & {c.ShowScreen, c.ArmTimer, c.DisarmTimer, c.SetLanguage, c.ClearScreens,
+                        c.ShowTimeoutWarning, c.HideTimeoutWarning}
