@@ -29,7 +29,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.config import KioskConfig
@@ -41,6 +41,7 @@ from kiosk.ui.fonts import find_cjk_font, register_default_font
 from kiosk.ui.screens import MAINTENANCE_SCREENS, SCREENS, screen_class
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.theme import Theme
+from kiosk.ui_updates import NoticesUpdated
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class KioskApp(App):
     theme = ObjectProperty(None)
     current_screen = StringProperty("")
     maintenance_active = BooleanProperty(False)
+    notices = ListProperty([])  # attract-screen notices (NoticesUpdated from the central service)
 
     def __init__(self, *, session: SessionLike, command_sink: Callable[[Any], None], config: KioskConfig,
                  frame_source: Any = None, translator: Translator | None = None,
@@ -172,6 +174,9 @@ class KioskApp(App):
             listener(event)
         if isinstance(event, ev.UserEvent):
             self._last_activity = self.monotonic()
+        if isinstance(event, NoticesUpdated):
+            self.notices = list(event.notices)
+            return
         maintenance = self._screens.get("maintenance")
         if maintenance is not None and maintenance.accepts(event):
             maintenance.report(event)

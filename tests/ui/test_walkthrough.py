@@ -194,3 +194,21 @@ def test_non_ui_commands_go_to_the_sink_and_ui_commands_do_not(kiosk, pilot) -> 
     assert c.CheckDevices in kinds and c.StartIdReader in kinds
     assert not kinds & {c.ShowScreen, c.ArmTimer, c.DisarmTimer, c.SetLanguage, c.ClearScreens,
                         c.ShowTimeoutWarning, c.HideTimeoutWarning}
+
+
+def test_notices_from_the_central_service_scroll_on_the_attract_screen(kiosk, pilot) -> None:
+    from kiosk.ui_updates import NoticesUpdated
+
+    from .conftest import SCREENSHOTS
+
+    notice = {"title": {"zh": "澳门新规", "en": "New Macao rules"},
+              "body": {"zh": "赴澳门就读的学生可办理一年多次往返签注。", "en": "Students in Macao may get a one-year "
+                       "multiple-entry endorsement."}}
+    kiosk.app.post(NoticesUpdated((notice, {"zh": "周六上午开放。", "en": "Open on Saturday mornings."})))
+    pilot.pause(3)
+    idle = kiosk.app.screen("idle")
+    assert idle.notice_title == "澳门新规" and "周六上午开放。" in idle.ticker
+    assert kiosk.session.step.value == "idle"  # not a session event
+    pilot.screenshot(SCREENSHOTS / "idle_notices.zh_CN.png")
+    kiosk.app.post(NoticesUpdated(()))
+    pilot.pause(2)

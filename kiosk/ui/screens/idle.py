@@ -29,10 +29,11 @@ class IdleScreen(KioskScreen):
         super().__init__(**kwargs)
         self._rotation: Any = None
         self._ticker_anim: Any = None
+        self.app.bind(notices=lambda *_: self.refresh())
 
     def notices(self) -> list[Any]:
-        notices = self.v("notices") or []
-        return list(notices)
+        """The view's ``notices`` if the session sends any, else the app's (NoticesUpdated)."""
+        return list(self.v("notices") or self.app.notices or [])
 
     def refresh(self) -> None:
         notices = self.notices()
