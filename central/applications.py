@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from central.db import Database
-from central.models import Application, Payment, ReusablePhoto, StatusEvent
+from central.models import Application, Payment, ReusablePhoto, SmsMessage, StatusEvent
 from central.schemas import (
     ApplicationIn,
     ApplicationReceipt,
@@ -40,7 +42,7 @@ from central.schemas import (
     TimelineEntry,
 )
 from central.sealing import Sealer
-from central.sms import enqueue_sms, message_text
+from central.sms import enqueue_sms, message_text, phone_aad
 from central.stages import LABELS, Stage, StageChangeError, allowed_next, check_transition, expected_ready_on
 from kiosk.domain.progress_code import (
     InvalidProgressCode,
@@ -55,9 +57,36 @@ MAX_FAILED_LOOKUPS = 10
 LOOKUP_LOCK = timedelta(hours=1)
 _LAST4 = re.compile(r"[0-9A-Z]{4}")
 
+# Statements of the filing path, built once: constructing a statement per call costs more than
+# running it (SQLAlchemy builds bind parameters and a cache key each time).
+_INSERT_APPLICATION = insert(Application.__table__)
+_INSERT_EVENT = insert(StatusEvent.__table__)
+_INSERT_PAYMENT = insert(Payment.__table__)
+_INSERT_SMS = insert(SmsMessage.__table__)
+_FIND_KEY_OR_NUMBER = (
+    select(Application.application_no, Application.kiosk_id, Application.idempotency_key,
+           Application.request_digest, Application.received_at, Application.expected_ready_on)
+    .where(or_(and_(Application.kiosk_id == bindparam("kiosk_id"), Application.idempotency_key == bindparam("key")),
+               Application.application_no == bindparam("number"))))
+
 # A token hash that matches nothing: compared against when the number is unknown, so an unknown
 # number and a wrong token take the same path and the same time.
 _NO_MATCH = "0" * 64
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    details: bytes
+    verification_hash: str | None
+    photo: tuple[str, bytes] | None  # lookup key, sealed JPEG
+    phone: bytes | None  # sealed, for the "received" SMS
+
+
+@dataclass(frozen=True)
+class _Filed:
+    receipt: ApplicationReceipt
+    replayed: bool
+    sms: bool
 
 
 class IdempotencyConflict(Exception):
@@ -121,95 +150,134 @@ class ApplicationService:
 
     # -- filing --------------------------------------------------------------------------------
 
-    def submit(self, kiosk_id: str, idempotency_key: str, body: ApplicationIn) -> tuple[ApplicationReceipt, bool]:
-        """File ``body``; return the receipt and whether it is a replay of an earlier request."""
+    def _prepare(self, kiosk_id: str, key: str, body: ApplicationIn) -> Callable[[Session], _Filed]:
+        """Everything that needs no database (validation, digest, sealing) done here, in the
+        caller's thread; the returned job does only the reads and writes."""
         if parse_application_no(body.application_no).kiosk_id != kiosk_id:
             raise WrongKiosk(body.application_no)
         digest = request_digest(body)
+        no = body.application_no
+        sealed = self._sealer.seal_json({"details": body.details, "phone": body.phone, "id_number": body.id_number,
+                                         "items": [i.model_dump() for i in body.items],
+                                         "photo_jpeg_base64": body.photo_jpeg_base64}, details_aad(no))
+        verification = self._verification_hash(no, body.id_number[-4:]) if body.id_number else None
+        photo = None
+        if body.photo_jpeg_base64 and body.id_number:
+            photo_key = self._sealer.lookup_key("id_number", body.id_number.upper())
+            photo = (photo_key, self._sealer.seal(base64.b64decode(body.photo_jpeg_base64), f"photo:{photo_key}"))
+        sms_phone = None
+        if body.phone:
+            sms_phone = self._sealer.seal(body.phone.encode("ascii"), phone_aad(no, "received"))
+
+        def job(session: Session) -> _Filed:
+            replay = self._replay(session, kiosk_id, key, digest, no)
+            if replay is not None:
+                return _Filed(replay, replayed=True, sms=False)
+            receipt = self._insert(session, body, kiosk_id=kiosk_id, key=key, digest=digest,
+                                   sealed=_Sealed(sealed, verification, photo, sms_phone))
+            return _Filed(receipt, replayed=False, sms=sms_phone is not None)
+
+        return job
+
+    def submit(self, kiosk_id: str, idempotency_key: str, body: ApplicationIn) -> tuple[ApplicationReceipt, bool]:
+        """File ``body``; return the receipt and whether it is a replay of an earlier request.
+
+        On PostgreSQL two transactions can collide on a unique key (a copy of this request, or
+        another request for this number, committed first). The job then runs once more: its first
+        query now sees the winner and answers as a replay or a conflict. A second collision is
+        an error (HTTP 500: the kiosk retries later), never a wrong "conflict"."""
+        job = self._prepare(kiosk_id, idempotency_key, body)
         try:
-            with self._db.write() as session:
-                replay = self._replay(session, kiosk_id, idempotency_key, digest, body.application_no)
-                if replay is not None:
-                    return replay, True
-                receipt, sms = self._insert(session, kiosk_id, idempotency_key, digest, body)
+            filed = self._db.run_write(job)
         except IntegrityError:
-            # A concurrent copy of this request (or of this number) won the race.
-            with self._db.read() as session:
-                replay = self._replay(session, kiosk_id, idempotency_key, digest, body.application_no)
-            if replay is None:
-                raise NumberTaken(body.application_no) from None
-            return replay, True
-        if sms:
+            filed = self._db.run_write(job)
+        if filed.sms:
             self._on_sms()
-        return receipt, False
+        return filed.receipt, filed.replayed
+
+    async def submit_async(self, kiosk_id: str, idempotency_key: str,
+                           body: ApplicationIn) -> tuple[ApplicationReceipt, bool]:
+        """:meth:`submit` for the event loop (the write is group-committed on SQLite)."""
+        job = self._prepare(kiosk_id, idempotency_key, body)
+        try:
+            filed = await self._db.run_write_async(job)
+        except IntegrityError:
+            filed = await self._db.run_write_async(job)
+        if filed.sms:
+            self._on_sms()
+        return filed.receipt, filed.replayed
 
     def _replay(self, session: Session, kiosk_id: str, key: str, digest: str,
                 application_no: str) -> ApplicationReceipt | None:
         """The first result if this key was used before (same body), else None; raises
         :class:`IdempotencyConflict` (same key, other body) or :class:`NumberTaken` (the number
-        was filed under another key)."""
-        existing = session.scalar(select(Application).where(Application.kiosk_id == kiosk_id,
-                                                            Application.idempotency_key == key))
-        if existing is None:
-            # Under READ COMMITTED a racing copy may have committed between the two reads.
-            existing = session.get(Application, application_no)
-            if existing is None:
-                return None
-            if (existing.kiosk_id, existing.idempotency_key) != (kiosk_id, key):
+        was filed under another key). One query finds both the key and the number."""
+        rows = session.connection().execute(_FIND_KEY_OR_NUMBER, {"kiosk_id": kiosk_id, "key": key,
+                                                                   "number": application_no}).all()
+        mine = [r for r in rows if (r.kiosk_id, r.idempotency_key) == (kiosk_id, key)]
+        if not mine:
+            if rows:
                 raise NumberTaken(application_no)
+            return None
+        existing = mine[0]
         if not hmac.compare_digest(existing.request_digest, digest):
             raise IdempotencyConflict(key)
         return ApplicationReceipt(application_no=existing.application_no, stage=Stage.RECEIVED.value,
                                   received_at=existing.received_at, expected_ready_on=existing.expected_ready_on)
 
-    def _insert(self, session: Session, kiosk_id: str, key: str, digest: str,
-                body: ApplicationIn) -> tuple[ApplicationReceipt, bool]:
+    def _insert(self, session: Session, body: ApplicationIn, *, kiosk_id: str, key: str, digest: str,
+                sealed: _Sealed) -> ApplicationReceipt:
+        """Plain Core INSERTs (no ORM unit of work): this runs once per filed application, inside
+        the single writer's transaction, so every statement saved there is throughput."""
         now = self._clock()
         ready_on = expected_ready_on(self._today(), body.green_channel)
         no = body.application_no
-        sealed = self._sealer.seal_json({"details": body.details, "phone": body.phone, "id_number": body.id_number,
-                                         "items": [i.model_dump() for i in body.items],
-                                         "photo_jpeg_base64": body.photo_jpeg_base64}, details_aad(no))
-        session.add(Application(
-            application_no=no, kiosk_id=kiosk_id, idempotency_key=key, request_digest=digest,
-            access_token_hash=body.access_token_hash, service=body.service,
-            collection_method=body.collection_method, green_channel=body.green_channel, total_fen=body.total_fen,
-            language=body.language, filed_at=body.filed_at, received_at=now, expected_ready_on=ready_on,
-            stage=Stage.RECEIVED.value, stage_changed_at=now, sealed_details=sealed,
-            verification_hash=self._verification_hash(no, body.id_number[-4:]) if body.id_number else None,
-            failed_lookups=0))
-        session.flush()  # the application row first: events and payments refer to it
-        session.add(StatusEvent(application_no=no, stage=Stage.RECEIVED.value, at=now, actor=f"kiosk:{kiosk_id}"))
-        for payment in body.payments:
-            session.add(self._payment_row(kiosk_id, no, payment, now))
-        if body.photo_jpeg_base64 and body.id_number:
-            self._keep_photo(session, id_number=body.id_number, jpeg_b64=body.photo_jpeg_base64, no=no,
+        connection = session.connection()
+        connection.execute(_INSERT_APPLICATION, {
+            "application_no": no, "kiosk_id": kiosk_id, "idempotency_key": key, "request_digest": digest,
+            "access_token_hash": body.access_token_hash, "service": body.service,
+            "collection_method": body.collection_method, "green_channel": body.green_channel,
+            "total_fen": body.total_fen, "language": body.language, "filed_at": body.filed_at, "received_at": now,
+            "expected_ready_on": ready_on, "stage": Stage.RECEIVED.value, "stage_changed_at": now,
+            "sealed_details": sealed.details, "verification_hash": sealed.verification_hash, "failed_lookups": 0})
+        connection.execute(_INSERT_EVENT, {"application_no": no, "stage": Stage.RECEIVED.value, "at": now,
+                                           "tracking_no": None, "reason": None, "actor": f"kiosk:{kiosk_id}"})
+        if body.payments:
+            connection.execute(_INSERT_PAYMENT, [self._payment_values(kiosk_id, no, p, now) for p in body.payments])
+        if sealed.photo is not None:
+            self._keep_photo(session, key=sealed.photo[0], jpeg_sealed=sealed.photo[1], no=no,
                              taken_on=body.filed_at.date(), now=now)
-        if body.phone:
-            text = message_text("received", body.language, no, expected_ready_on=ready_on)
-            enqueue_sms(session, self._sealer, application_no=no, event="received", phone=body.phone, text=text,
-                        now=now)
-        receipt = ApplicationReceipt(application_no=no, stage=Stage.RECEIVED.value, received_at=now,
-                                     expected_ready_on=ready_on)
-        return receipt, bool(body.phone)
+        if sealed.phone is not None:
+            connection.execute(_INSERT_SMS, {
+                "application_no": no, "event": "received", "phone_sealed": sealed.phone, "state": "pending",
+                "text": message_text("received", body.language, no, expected_ready_on=ready_on), "attempts": 0,
+                "created_at": now, "next_attempt_at": now, "sent_at": None, "last_error": None})
+        return ApplicationReceipt(application_no=no, stage=Stage.RECEIVED.value, received_at=now,
+                                  expected_ready_on=ready_on)
+
+    def _payment_values(self, kiosk_id: str, no: str, payment: PaymentIn, now: datetime) -> dict[str, object]:
+        return {"reference": payment.reference, "application_no": no, "kiosk_id": kiosk_id,
+                "amount_fen": payment.amount_fen, "approved_at": payment.approved_at, "received_at": now,
+                "terminal_id": payment.terminal_id, "auth_code": payment.auth_code,
+                "card_masked": payment.card_masked, "trace_no": payment.trace_no, "batch_no": payment.batch_no,
+                "rrn": payment.rrn, "merchant_id": payment.merchant_id}
 
     def _payment_row(self, kiosk_id: str, no: str, payment: PaymentIn, now: datetime) -> Payment:
-        return Payment(reference=payment.reference, application_no=no, kiosk_id=kiosk_id,
-                       amount_fen=payment.amount_fen, approved_at=payment.approved_at, received_at=now,
-                       terminal_id=payment.terminal_id, auth_code=payment.auth_code,
-                       card_masked=payment.card_masked, trace_no=payment.trace_no, batch_no=payment.batch_no,
-                       rrn=payment.rrn, merchant_id=payment.merchant_id)
+        return Payment(**self._payment_values(kiosk_id, no, payment, now))
 
-    def _keep_photo(self, session: Session, *, id_number: str, jpeg_b64: str, no: str, taken_on: date,
+    def _keep_photo(self, session: Session, *, key: str, jpeg_sealed: bytes, no: str, taken_on: date,
                     now: datetime) -> None:
-        key = self._sealer.lookup_key("id_number", id_number.upper())
-        jpeg = self._sealer.seal(base64.b64decode(jpeg_b64), f"photo:{key}")
-        row = session.get(ReusablePhoto, key)
-        if row is None:
-            session.add(ReusablePhoto(id_number_key=key, taken_on=taken_on, jpeg_sealed=jpeg, application_no=no,
-                                      updated_at=now))
-        elif taken_on >= row.taken_on:
-            row.taken_on, row.jpeg_sealed, row.application_no, row.updated_at = taken_on, jpeg, no, now
+        """Keep the newest photo per person: one upsert, so two applications of the same person
+        filed at the same moment (a family at two kiosks) do not collide."""
+        table = ReusablePhoto.__table__
+        dialect_insert = sqlite_insert if self._db.is_sqlite else postgresql_insert
+        statement = dialect_insert(table).values(id_number_key=key, taken_on=taken_on, jpeg_sealed=jpeg_sealed,
+                                                 application_no=no, updated_at=now)
+        session.connection().execute(statement.on_conflict_do_update(
+            index_elements=[table.c.id_number_key],
+            set_={"taken_on": statement.excluded.taken_on, "jpeg_sealed": statement.excluded.jpeg_sealed,
+                  "application_no": statement.excluded.application_no, "updated_at": statement.excluded.updated_at},
+            where=statement.excluded.taken_on >= table.c.taken_on))
 
     # -- payments ------------------------------------------------------------------------------
 

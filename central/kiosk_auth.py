@@ -43,9 +43,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from anyio import to_thread
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from central.db import Database
 from central.models import Kiosk, RequestNonce
@@ -64,6 +66,7 @@ _TIMESTAMP = re.compile(r"\d{1,12}")
 _NONCE = re.compile(r"[0-9a-f]{16,64}")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
 _DUMMY_SECRET = b"\x00" * 32
+_MISSING = object()
 
 
 def canonical_request(method: str, path: str, query: str, *, kiosk_id: str, timestamp: str, nonce: str,
@@ -106,6 +109,13 @@ class KioskVerifier:
         self._secrets: dict[str, tuple[bytes | None, float]] = {}
         self._lock = threading.Lock()
         self._last_prune = 0.0
+        # INSERT ... ON CONFLICT DO NOTHING RETURNING: a replay inserts and returns no row instead of
+        # raising, so it never disturbs the other requests committed in the same batch. (rowcount is
+        # not reliable here: psycopg reports -1.) Built once.
+        dialect_insert = sqlite_insert if database.is_sqlite else postgresql_insert
+        self._insert_nonce = (dialect_insert(RequestNonce.__table__)
+                              .on_conflict_do_nothing(index_elements=["signature"])
+                              .returning(RequestNonce.signature))
 
     def forget(self, kiosk_id: str | None = None) -> None:
         """Drop cached secrets (after adding, disabling or re-keying a kiosk in this process)."""
@@ -115,12 +125,18 @@ class KioskVerifier:
             else:
                 self._secrets.pop(kiosk_id, None)
 
-    def _secret(self, kiosk_id: str) -> bytes | None:
-        now = time.monotonic()
+    def _cached_secret(self, kiosk_id: str) -> bytes | object | None:
         with self._lock:
             cached = self._secrets.get(kiosk_id)
-        if cached is not None and now - cached[1] < SECRET_CACHE_SECONDS:
+        if cached is not None and time.monotonic() - cached[1] < SECRET_CACHE_SECONDS:
             return cached[0]
+        return _MISSING
+
+    def _secret(self, kiosk_id: str) -> bytes | None:
+        cached = self._cached_secret(kiosk_id)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
+        now = time.monotonic()
         with self._database.read() as session:
             kiosk = session.get(Kiosk, kiosk_id)
             secret = None
@@ -134,39 +150,71 @@ class KioskVerifier:
             self._secrets[kiosk_id] = (secret, now)
         return secret
 
-    def verify(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> str | None:
-        """The kiosk id for a correctly signed, fresh, first-seen request; None otherwise."""
-        signed = parse_signed_headers(headers)
+    def _check(self, signed: SignedHeaders | None, secret: bytes | None, request: tuple[str, str, str, bytes],
+               ) -> bool:
+        """Signature and timestamp (pure computation; the replay check needs the database)."""
+        method, path, query, body = request
         if signed is None:
             log.info("refused %s %s: missing or malformed signature headers", method, path)
-            return None
-        secret = self._secret(signed.kiosk_id)
+            return False
         message = canonical_request(method, path, query, kiosk_id=signed.kiosk_id, timestamp=signed.timestamp,
                                     nonce=signed.nonce, body=body)
         expected = hmac.new(secret or _DUMMY_SECRET, message, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signed.signature) or secret is None:
             log.info("refused %s %s from %s: bad signature or unknown kiosk", method, path, signed.kiosk_id)
-            return None
+            return False
         now = self._clock()
         if abs(now - int(signed.timestamp)) > MAX_SKEW_SECONDS:
             log.info("refused %s %s from %s: timestamp %s is %.0f s from server time", method, path,
                      signed.kiosk_id, signed.timestamp, int(signed.timestamp) - now)
+            return False
+        return True
+
+    def _nonce_job(self, signed: SignedHeaders) -> Callable[[Session], bool]:
+        """A write job recording the signature; it returns False for a signature seen before."""
+        now = self._clock()
+        prune = now - self._last_prune > 60
+        if prune:
+            self._last_prune = now
+        values = {"signature": signed.signature, "kiosk_id": signed.kiosk_id, "seen_at": now}
+
+        def record(session: Session) -> bool:
+            if prune:
+                session.execute(delete(RequestNonce).where(RequestNonce.seen_at < now - NONCE_RETENTION_SECONDS))
+            return session.connection().execute(self._insert_nonce, values).first() is not None
+
+        return record
+
+    def verify(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> str | None:
+        """The kiosk id for a correctly signed, fresh, first-seen request; None otherwise."""
+        signed = parse_signed_headers(headers)
+        secret = self._secret(signed.kiosk_id) if signed else None
+        if not self._check(signed, secret, (method, path, query, body)):
             return None
-        if not self._record(signed, now):
+        assert signed is not None
+        if not self._database.run_write(self._nonce_job(signed)):
             log.warning("refused %s %s from %s: replayed signature", method, path, signed.kiosk_id)
             return None
         return signed.kiosk_id
 
-    def _record(self, signed: SignedHeaders, now: float) -> bool:
-        try:
-            with self._database.write() as session:
-                if now - self._last_prune > 60:
-                    self._last_prune = now
-                    session.execute(delete(RequestNonce).where(RequestNonce.seen_at < now - NONCE_RETENTION_SECONDS))
-                session.add(RequestNonce(signature=signed.signature, kiosk_id=signed.kiosk_id, seen_at=now))
-        except IntegrityError:
-            return False
-        return True
+    async def verify_async(self, method: str, path: str, query: str, headers: Mapping[str, str],
+                           body: bytes) -> str | None:
+        """:meth:`verify` without blocking the event loop (the replay record is group-committed)."""
+        signed = parse_signed_headers(headers)
+        secret: bytes | None = None
+        if signed is not None:
+            cached = self._cached_secret(signed.kiosk_id)
+            if cached is _MISSING:
+                secret = await to_thread.run_sync(self._secret, signed.kiosk_id)
+            else:
+                secret = cached  # type: ignore[assignment]
+        if not self._check(signed, secret, (method, path, query, body)):
+            return None
+        assert signed is not None
+        if not await self._database.run_write_async(self._nonce_job(signed)):
+            log.warning("refused %s %s from %s: replayed signature", method, path, signed.kiosk_id)
+            return None
+        return signed.kiosk_id
 
 
 _UNAUTHORIZED = json.dumps({"detail": "unauthorized"}).encode()
@@ -204,7 +252,7 @@ class KioskAuthMiddleware:
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
-        kiosk_id = await run_in_threadpool(self.verifier.verify, scope["method"], path, query, headers, body)
+        kiosk_id = await self.verifier.verify_async(scope["method"], path, query, headers, body)
         if kiosk_id is None:
             await _respond(send, 401, _UNAUTHORIZED, [(b"www-authenticate", SCHEME.encode())])
             return

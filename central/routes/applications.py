@@ -20,12 +20,12 @@ NOT_FOUND = "not found"
 @router.post("/applications", status_code=201, response_model=ApplicationReceipt,
              responses={403: {"description": "the number belongs to another kiosk"},
                         409: {"description": "key reused with another body, or number already filed"}})
-def submit_application(body: ApplicationIn, central: CentralDep, kiosk_id: KioskId,
-                       idempotency_key: RequiredIdempotencyKey, response: Response) -> ApplicationReceipt:
+async def submit_application(body: ApplicationIn, central: CentralDep, kiosk_id: KioskId,
+                             idempotency_key: RequiredIdempotencyKey, response: Response) -> ApplicationReceipt:
     """File an application. Repeating the request with the same ``Idempotency-Key`` and body
     answers with the first result (header ``Idempotent-Replayed: true``)."""
     try:
-        receipt, replayed = central.applications.submit(kiosk_id, idempotency_key, body)
+        receipt, replayed = await central.applications.submit_async(kiosk_id, idempotency_key, body)
     except IdempotencyConflict:
         raise HTTPException(409, "Idempotency-Key already used with a different request body") from None
     except NumberTaken:

@@ -218,15 +218,25 @@ class Outbox:
     # -- plumbing ------------------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction. ``durable=False`` skips the fsync at commit (WAL with
+        ``synchronous=NORMAL``) for the sender's bookkeeping (claim, complete, defer): losing such a
+        change in a power cut only means the row is sent once more under the same Idempotency-Key.
+        The next durable commit makes it durable too, since it syncs the whole log."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            finally:
+                if not durable:
+                    self._db.execute("PRAGMA synchronous=FULL")
 
     def add_listener(self, callback: Callable[[], None]) -> None:
         """``callback()`` runs (on the caller's thread) whenever a row becomes ready to send."""
@@ -351,13 +361,13 @@ class Outbox:
     def recover(self) -> int:
         """Rows claimed by a process that stopped before finishing go back to ready (sending them
         again is safe: the row id is the Idempotency-Key). Returns how many."""
-        with self._transaction() as db:
+        with self._transaction(durable=False) as db:
             return db.execute("UPDATE outbox SET state='ready', next_attempt_at=0 WHERE state='sending'").rowcount
 
     def claim_next(self) -> OutboxItem | None:
         """The oldest due ready row, now ``sending``; None when nothing is due."""
         now = self._clock()
-        with self._transaction() as db:
+        with self._transaction(durable=False) as db:
             row = db.execute("SELECT id, kind, application_no, attempts, payload FROM outbox WHERE state='ready' "
                              "AND next_attempt_at <= ? ORDER BY created_at, id LIMIT 1", (now,)).fetchone()
             if row is None:
@@ -379,7 +389,7 @@ class Outbox:
     def complete(self, row_id: str, result: Mapping[str, Any] | None = None) -> None:
         """The service confirmed the row: done, and its personal data erased."""
         now = self._clock()
-        with self._transaction() as db:
+        with self._transaction(durable=False) as db:
             db.execute("UPDATE outbox SET state='done', payload=NULL, result=?, updated_at=?, attempts=attempts+1, "
                        "last_error=NULL WHERE id=? AND state='sending'",
                        (json.dumps(result or {}, ensure_ascii=False, default=str), now, row_id))
@@ -388,20 +398,20 @@ class Outbox:
 
     def defer(self, row_id: str, error: str, retry_at: float) -> None:
         """A transient failure: back to ready, not before ``retry_at``."""
-        with self._transaction() as db:
+        with self._transaction(durable=False) as db:
             db.execute("UPDATE outbox SET state='ready', attempts=attempts+1, last_error=?, next_attempt_at=?, "
                        "updated_at=? WHERE id=? AND state='sending'", (error[:500], retry_at, self._clock(), row_id))
 
     def fail(self, row_id: str, error: str) -> None:
         """A permanent failure: kept, with its payload, for maintenance to look at and retry."""
-        with self._transaction() as db:
+        with self._transaction(durable=False) as db:
             db.execute("UPDATE outbox SET state='failed', attempts=attempts+1, last_error=?, updated_at=? "
                        "WHERE id=? AND state='sending'", (error[:500], self._clock(), row_id))
         log.error("outbox: row %s failed for good: %s", row_id, error[:200])
 
     def make_due_now(self) -> int:
         """Every ready row waiting out a back-off becomes due (the network is back)."""
-        with self._transaction() as db:
+        with self._transaction(durable=False) as db:
             return db.execute("UPDATE outbox SET next_attempt_at=0 WHERE state='ready' AND next_attempt_at > ?",
                               (self._clock(),)).rowcount
 

@@ -1,4 +1,4 @@
-"""The sender: a background thread that delivers outbox rows to the central service.
+"""The sender: background threads that deliver outbox rows to the central service.
 
 - It wakes at once when a row becomes ready (the outbox calls :meth:`Sender.wake`), and otherwise
   sleeps until the next deferred row is due (bounded, so a changed clock cannot stall it).
@@ -106,19 +106,25 @@ DELIVERERS: dict[str, Callable[[ApiClient, OutboxItem], Mapping[str, Any]]] = {
 
 
 class Sender:
+    """Delivers outbox rows with ``concurrency`` worker threads (a few requests in flight drain a
+    backlog several times faster than one at a time; the order of delivery is then only roughly
+    the order of filing, which nothing depends on: every row is independent)."""
+
     def __init__(self, outbox: Outbox, api: ApiClient, *, retry_initial: float = 1.0, retry_max: float = 300.0,
-                 on_event: Callable[[SenderEvent], None] | None = None, clock: Callable[[], float] = time.time,
-                 rng: Callable[[], float] = random.random) -> None:
+                 concurrency: int = 4, on_event: Callable[[SenderEvent], None] | None = None,
+                 clock: Callable[[], float] = time.time, rng: Callable[[], float] = random.random) -> None:
         self.outbox = outbox
         self.api = api
         self.retry_initial = retry_initial
         self.retry_max = retry_max
+        self.concurrency = max(1, concurrency)
         self._on_event = on_event
         self._clock = clock
         self._rng = rng
-        self._wake = threading.Event()
+        self._state = threading.Condition()
+        self._generation = 0  # bumped by every wake(): a waiting worker notices any wake-up it slept through
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._failures = 0
         self._paused_until = 0.0
         outbox.add_listener(self.wake)
@@ -131,29 +137,37 @@ class Sender:
     # -- control -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self.running:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, name=f"outbox-sender-{n}", daemon=True)
+                         for n in range(self.concurrency)]
+        for thread in self._threads:
+            thread.start()
+        log.info("outbox sender started (%d worker(s))", self.concurrency)
 
     def wake(self) -> None:
         """A row became ready: try now, even during a back-off pause (one probe)."""
-        self._paused_until = 0.0
-        self._wake.set()
+        with self._state:
+            self._paused_until = 0.0
+            self._generation += 1
+            self._state.notify_all()
 
     def stop(self, timeout: float = 10.0) -> bool:
-        """Stop after the row in hand; True when the thread has ended within ``timeout``."""
+        """Stop after the rows in hand; True when every worker has ended within ``timeout``."""
         self._stop.set()
-        self._wake.set()
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        self.wake()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stopped = not self.running
+        if stopped:
+            log.info("outbox sender stopped")
+        return stopped
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return any(t.is_alive() for t in self._threads)
 
     @property
     def consecutive_failures(self) -> int:
@@ -162,30 +176,31 @@ class Sender:
     # -- the loop ------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        log.info("outbox sender started")
         while not self._stop.is_set():
+            with self._state:
+                seen = self._generation
             try:
                 worked = self.run_once()
             except Exception:  # the sender must outlive any single row
                 log.exception("outbox sender round failed")
                 worked = False
             if not worked:
-                self._wait()
-        log.info("outbox sender stopped")
+                self._wait(seen)
 
-    def _wait(self) -> None:
+    def _wait(self, seen: int) -> None:
         now = self._clock()
         due = self.outbox.next_due()
-        timeout = IDLE_WAKE_SECONDS if due is None else due - now
-        timeout = max(timeout, self._paused_until - now)
-        if timeout > 0:
-            self._wake.wait(min(timeout, IDLE_WAKE_SECONDS))
-        self._wake.clear()
+        with self._state:
+            timeout = IDLE_WAKE_SECONDS if due is None else due - now
+            timeout = min(max(timeout, self._paused_until - now), IDLE_WAKE_SECONDS)
+            if timeout > 0:
+                self._state.wait_for(lambda: self._generation != seen or self._stop.is_set(), timeout)
 
     def run_once(self) -> bool:
         """Deliver at most one due row; False when there was nothing to do (or the sender is paused)."""
-        if self._clock() < self._paused_until:
-            return False
+        with self._state:
+            if self._clock() < self._paused_until:
+                return False
         try:
             item = self.outbox.claim_next()
         except OutboxError as exc:  # an unreadable row was marked failed; carry on with the others
@@ -205,7 +220,8 @@ class Sender:
         except TransientError as exc:
             self._defer(item, exc)
         except PermanentError as exc:
-            self._failures = 0
+            with self._state:
+                self._failures = 0
             self.outbox.fail(item.row_id, f"{type(exc).__name__}: {exc}")
             self._emit(DeliveryFailed(item.row_id, item.kind, item.application_no, str(exc)))
         except (KeyError, TypeError, ValueError) as exc:  # a payload this code cannot send: a person must look
@@ -214,23 +230,26 @@ class Sender:
             self._emit(DeliveryFailed(item.row_id, item.kind, item.application_no, str(exc)))
         else:
             self.outbox.complete(item.row_id, result)
-            if self._failures:
-                log.info("central service reachable again after %d failure(s)", self._failures)
-                self._failures = 0
+            with self._state:
+                recovered, self._failures = self._failures, 0
+            if recovered:
+                log.info("central service reachable again after %d failure(s)", recovered)
                 self.outbox.make_due_now()
+                self.wake()
             if item.application_no:
                 log.info("application %s delivered", item.application_no)
             self._emit(Delivered(item.row_id, item.kind, item.application_no, result))
 
     def _defer(self, item: OutboxItem, exc: TransientError) -> None:
-        self._failures += 1
-        if exc.retry_after is not None:
-            delay = exc.retry_after
-        else:
-            delay = min(self.retry_max, self.retry_initial * 2 ** (self._failures - 1))
-            delay *= 0.5 + self._rng() / 2
-        now = self._clock()
-        self._paused_until = now + delay
+        with self._state:
+            self._failures += 1
+            if exc.retry_after is not None:
+                delay = exc.retry_after
+            else:
+                delay = min(self.retry_max, self.retry_initial * 2 ** (self._failures - 1))
+                delay *= 0.5 + self._rng() / 2
+            now = self._clock()
+            self._paused_until = max(self._paused_until, now + delay)
         self.outbox.defer(item.row_id, f"{type(exc).__name__}: {exc}", now + delay)
         log.warning("outbox row %s not delivered (%s); next try in %.1f s", item.row_id, exc, delay)
         self._emit(DeliveryDeferred(item.row_id, item.kind, item.application_no, item.attempts + 1, delay, str(exc)))

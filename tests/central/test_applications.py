@@ -205,3 +205,25 @@ def test_personal_data_is_sealed_in_the_database(harness: CentralHarness) -> Non
         assert b"13800138000" not in row.sealed_details
         assert "张三".encode() not in row.sealed_details
         assert b"11010519491231002X" not in row.sealed_details
+
+
+def test_one_persons_applications_filed_at_once_on_many_kiosks_all_succeed(harness: CentralHarness) -> None:
+    """They all update the same reusable-photo row: an upsert, not a collision mistaken for a conflict."""
+    import base64
+
+    photo = base64.b64encode(b"\xff\xd8same person\xff\xd9").decode()
+    outcomes: list[bool] = []
+    barrier = threading.Barrier(6)
+
+    def submit(seq: int) -> None:
+        client: ApiClient = harness.client()
+        body = application_body(number(seq), new_access_token(), photo_jpeg_base64=photo)
+        barrier.wait(10)
+        outcomes.append(client.submit_application(body, f"row-family-{seq:04d}").replayed)
+
+    threads = [threading.Thread(target=submit, args=(seq,)) for seq in range(1, 7)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcomes == [False] * 6
