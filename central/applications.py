@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from central.db import Database
 from central.models import Application, Payment, ReusablePhoto, SmsMessage, StatusEvent
+from central.photos import record_issued
 from central.schemas import (
     ApplicationIn,
     ApplicationReceipt,
@@ -425,7 +426,11 @@ class ApplicationService:
             session.add(StatusEvent(application_no=application_no, stage=target.value, at=now,
                                     tracking_no=tracking_no if target == Stage.POSTED else None,
                                     reason=reason if target == Stage.REJECTED else None, actor=actor))
-            phone = self._sealer.open_json(app.sealed_details, details_aad(application_no)).get("phone")
+            sealed = self._sealer.open_json(app.sealed_details, details_aad(application_no))
+            phone = sealed.get("phone")
+            if target in (Stage.POSTED, Stage.READY_FOR_COLLECTION) and sealed.get("id_number"):
+                record_issued(session, self._sealer, id_number=sealed["id_number"], now=now,
+                              codes=[str(i.get("code", "")) for i in sealed.get("items") or []])
             if phone:
                 text = message_text(target, app.language, application_no, tracking_no=tracking_no, reason=reason)
                 enqueue_sms(session, self._sealer, application_no=application_no, event=target.value, phone=phone,

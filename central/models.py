@@ -280,3 +280,29 @@ class StaffSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApplicantHistory(Base):
+    """Item codes issued to a person (keyed like reusable photos), for "first time" rules."""
+
+    __tablename__ = "applicant_history"
+
+    id_number_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_codes: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AccommodationRegistration(Base):
+    """A foreigner's temporary accommodation registration (Exit and Entry Administration Law art. 39)."""
+
+    __tablename__ = "accommodation_registrations"
+    __table_args__ = (UniqueConstraint("kiosk_id", "idempotency_key", name="uq_accommodation_idempotency"),)
+
+    reference: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(8), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    consent_version: Mapped[str] = mapped_column(String(16), default="")
+    arrival: Mapped[date] = mapped_column(Date)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -28,6 +28,12 @@ def _check_day(value: date) -> date:
     return value
 
 
+def _check_birthday(value: date) -> date:
+    if not date(1900, 1, 1) <= value <= date(2099, 12, 31):
+        raise ValueError("a date from 1900-01-01 to 2099-12-31")
+    return value
+
+
 def _check_instant(value: datetime) -> datetime:
     _check_day(value.astimezone(UTC).date())
     return value
@@ -60,6 +66,7 @@ def Paragraph(max_length: int) -> Any:
 
 
 Day = Annotated[date, AfterValidator(_check_day)]
+Birthday = Annotated[date, AfterValidator(_check_birthday)]
 Instant = Annotated[AwareDatetime, AfterValidator(_check_instant)]
 Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,63}$")]
@@ -343,3 +350,49 @@ class ReusablePhotoOut(BaseModel):
     photo_available: bool
     taken_on: date | None = None
     jpeg_base64: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Applicant look-up and accommodation registration
+
+
+class ApplicantLookupIn(Strict):
+    id_number: DocumentNumber
+
+
+class ApplicantLookupOut(BaseModel):
+    prior_items: list[str] = Field(description="item codes issued to this person through this service")
+    photo: ReusablePhotoOut
+
+
+class AccommodationPerson(Strict):
+    name: Line(60, 1)
+    nationality: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    document_number: DocumentNumber | None = None
+    birth_date: Birthday | None = None
+    sex: Literal["M", "F"] | None = None
+
+
+class AccommodationIn(Strict):
+    person: AccommodationPerson
+    address: Line(120, 1)
+    district: Line(60) = ""
+    arrival: Day
+    departure: Day | None = None
+    host_name: Line(60) = ""
+    host_phone: Phone | None = None
+    mobile: Phone | None = None
+    consent_version: Line(16) = ""
+    language: Language = "en"
+
+    @model_validator(mode="after")
+    def _stay_is_forward(self) -> AccommodationIn:
+        if self.departure is not None and self.departure < self.arrival:
+            raise ValueError("departure is before arrival")
+        return self
+
+
+class AccommodationOut(BaseModel):
+    reference: str
+    received_at: datetime
+    replayed: bool = False

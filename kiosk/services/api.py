@@ -49,6 +49,8 @@ from kiosk.services.api_errors import (
     TransientError,
 )
 from kiosk.services.api_types import (
+    AccommodationAck,
+    ApplicantInfo,
     ApplicationSummary,
     AppointmentService,
     Booking,
@@ -445,6 +447,24 @@ class ApiClient:
         body = {"count": len(listed), "amount_fen": sum(p["amount_fen"] for p in listed), "payments": listed}
         return ReconciliationResult.from_json(self._request("PUT", f"/v1/reconciliation/{day.isoformat()}",
                                                             body=body).data)
+
+    def applicant(self, id_number: str) -> ApplicantInfo:
+        """What the service knows about this person: items issued before and the photo offer."""
+        return ApplicantInfo.from_json(self._request("POST", "/v1/applicants/lookup",
+                                                     body={"id_number": id_number}).data)
+
+    def register_accommodation(self, person: Mapping[str, Any], details: Mapping[str, Any], *,
+                               consent_version: str = "", language: str = "en",
+                               idempotency_key: str | None = None) -> AccommodationAck:
+        """A foreigner's accommodation registration. ``person``: name, nationality, document_number,
+        birth_date, sex; ``details``: address, district, arrival, departure, host_name, host_phone,
+        mobile (dates as ISO text, empty values left out)."""
+        body: dict[str, Any] = {"person": {k: v for k, v in person.items() if v not in (None, "")},
+                                "consent_version": consent_version, "language": language}
+        body.update({k: v for k, v in details.items() if v not in (None, "")})
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return AccommodationAck.from_json(self._request("POST", "/v1/accommodation-registrations", body=body,
+                                                        headers=headers).data)
 
     def reusable_photo(self, id_number: str) -> ReusablePhoto:
         """Whether this applicant may reuse a photo (60 and over) and the one on file, if any."""

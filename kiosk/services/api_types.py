@@ -355,3 +355,31 @@ class ReusablePhoto:
             if not jpeg.startswith(b"\xff\xd8"):
                 raise BadResponse("photo.jpeg_base64: not a JPEG")
         return cls(r.bool("eligible"), jpeg, r.opt_date("taken_on"))
+
+
+@dataclass(frozen=True)
+class ApplicantInfo:
+    """``prior_items``: item codes issued to this person through the service (``hkmo_endorsement``...)."""
+
+    prior_items: frozenset[str]
+    photo: ReusablePhoto
+
+    @classmethod
+    def from_json(cls, data: Any) -> ApplicantInfo:
+        r = _Reader(data, "applicant")
+        items = r.list("prior_items")
+        if not all(isinstance(i, str) for i in items):
+            raise BadResponse("applicant.prior_items: expected a list of codes")
+        return cls(frozenset(items), ReusablePhoto.from_json(data.get("photo")))
+
+
+@dataclass(frozen=True)
+class AccommodationAck:
+    reference: str
+    received_at: datetime
+    replayed: bool
+
+    @classmethod
+    def from_json(cls, data: Any) -> AccommodationAck:
+        r = _Reader(data, "accommodation")
+        return cls(r.str("reference"), r.datetime("received_at"), bool(data.get("replayed")))

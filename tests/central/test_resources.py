@@ -186,3 +186,43 @@ def test_an_elderly_applicants_last_photo_is_offered_again(harness: CentralHarne
     assert offer.eligible and offer.jpeg == jpeg and offer.taken_on == datetime.now(UTC).date()
     assert not api.reusable_photo(young).eligible
     assert api.reusable_photo(young).jpeg is None
+
+
+def test_items_issued_before_are_known_for_first_time_rules(harness: CentralHarness) -> None:
+    from central.stages import Stage
+
+    api = harness.client()
+    assert api.applicant("11010519491231002X").prior_items == frozenset()
+    number = format_application_no("KIOSK001", local_today(), 1)
+    body = application_body(number, new_access_token(), collection_method="pickup",
+                            items=[{"code": "hkmo_endorsement:G:HK:single_3m", "fee_fen": 1500},
+                                   {"code": "passport", "fee_fen": 12000}], total_fen=13500)
+    api.submit_application(body, "row-history-1")
+    assert api.applicant("11010519491231002X").prior_items == frozenset()  # filed is not issued
+    for stage in (Stage.UNDER_REVIEW, Stage.APPROVED, Stage.IN_PRODUCTION, Stage.READY_FOR_COLLECTION):
+        harness.central.applications.advance(number, stage, actor="staff:test")
+    info = api.applicant("11010519491231002x")
+    assert info.prior_items == frozenset({"hkmo_endorsement", "passport"})
+    assert info.photo.eligible
+
+
+def test_accommodation_registration_is_idempotent_and_sealed(harness: CentralHarness) -> None:
+    from central.models import AccommodationRegistration
+
+    api = harness.client()
+    person = {"name": "SMITH JOHN", "nationality": "GBR", "document_number": "123456789", "birth_date": "1980-05-01",
+              "sex": "M"}
+    details = {"address": "天河路385号 Room 1203", "district": "440106", "arrival": local_today().isoformat(),
+               "departure": "", "host_name": "王五", "host_phone": "13900139000", "mobile": ""}
+    first = api.register_accommodation(person, details, consent_version="2026-01", idempotency_key="stay-000001")
+    again = api.register_accommodation(person, details, consent_version="2026-01", idempotency_key="stay-000001")
+    assert (first.reference, first.replayed) == (again.reference, False) and again.replayed
+    assert first.reference.startswith("R") and len(first.reference) == 10
+    with pytest.raises(ConflictError):
+        api.register_accommodation({**person, "name": "SMITH JANE"}, details, idempotency_key="stay-000001")
+    with pytest.raises(PermanentError) as bad:
+        api.register_accommodation(person, {**details, "departure": "2000-01-01"})
+    assert bad.value.status == 422
+    with harness.central.database.read() as session:
+        row = session.get(AccommodationRegistration, first.reference)
+        assert row is not None and b"SMITH" not in row.sealed and "王五".encode() not in row.sealed
