@@ -53,7 +53,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from privacy_log import configure_logging
 
     settings = _settings(args)
-    configure_logging(args.log_level.upper(), program="kiosk-central")
+    log = configure_logging(args.log_level.upper(), program="kiosk-central")
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        log.warning("SQLite has one writer: with %d worker processes they wait on each other's locks "
+                    "(slower, not faster). Use one worker, or PostgreSQL for several.", args.workers)
     database, _sealer = _database_and_sealer(settings)
     database.dispose()
     common = {"host": args.host, "port": args.port, "log_config": None, "access_log": not args.no_access_log,

@@ -284,11 +284,17 @@ class ApiClient:
 
     @staticmethod
     def _detail(content: bytes) -> str:
+        """The service's explanation, for logs and maintenance. A validation error lists the field
+        and the rule only: its ``input`` would echo the applicant's data into the kiosk's logs."""
         try:
             detail = json.loads(content).get("detail", "")
         except (UnicodeDecodeError, ValueError, AttributeError):
             return ""
-        return detail[:300] if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)[:300]
+        if isinstance(detail, list):
+            detail = "; ".join(
+                f"{'.'.join(str(p) for p in item.get('loc', []))}: {item.get('msg', '')}" if isinstance(item, dict)
+                else "?" for item in detail)
+        return detail[:300] if isinstance(detail, str) else ""
 
     def _learn_clock(self, date_header: str | None) -> bool:
         """After a 401: if the server's Date differs from our clock by more than a minute, sign with

@@ -157,7 +157,8 @@ def test_retry_after_as_an_http_date() -> None:
     (Reply(302, b"", {"Location": "http://elsewhere/"}), BadResponse, "HTTP 302"),
     (Reply(404, {"detail": "gone"}), PermanentError, "gone"),
     (Reply(409, {"detail": "taken"}), ConflictError, "taken"),
-    (Reply(422, {"detail": [{"loc": ["body", "x"], "msg": "bad"}]}), PermanentError, "bad"),
+    (Reply(422, {"detail": [{"loc": ["body", "x"], "msg": "bad", "input": "13800138000"}]}), PermanentError,
+     r"body\.x: bad$"),
     (Reply(401, {"detail": "unauthorized"}), AuthenticationError, "signature"),
     (Reply(500, b"Internal Server Error"), TransientError, "HTTP 500"),
 ])
