@@ -146,7 +146,7 @@ def child(mode: str, started: float, sessions: int) -> None:
         names = ("idle->home", "home->guides", "guides->detail", "guides->rate", "done->idle")
         for index, name in enumerate(names):
             values = latencies[index::5]
-            print(f"  {name}: " + " ".join(f"{v * 1000:.0f}" for v in values), file=sys.stderr)
+            print(f"DETAIL {name}: " + " ".join(f"{v * 1000:.0f}" for v in values))
     cuts = statistics.quantiles(latencies, n=20)
     print(f"TOUCH p50={statistics.median(latencies) * 1000:.1f} p95={cuts[18] * 1000:.1f} "
           f"max={max(latencies) * 1000:.1f} n={len(latencies)}")
@@ -199,6 +199,8 @@ def main() -> int:
     for line in out.splitlines():
         if line.startswith("TOUCH"):
             print("touch -> next screen drawn (ms): " + line[6:] + " (target p95 <= 50 ms)")
+        elif line.startswith("DETAIL"):
+            print("  " + line[7:])
         elif line.startswith("SESSIONS"):
             print("scripted sessions: " + line[9:] + " (target: RSS growth <= 5 MB, threads and files flat)")
     return 0
