@@ -1,5 +1,8 @@
 """Events the services post for the UI that the session itself does not need.
 
+The one module for them (pure data, no Kivy): services import it, and so does ``kiosk/ui`` (the
+UI may import this kivy-free module; services never import ``kiosk.ui``).
+
 They travel through the same one thread-safe ``post(event)`` as every session event. The session
 ignores event types its table does not list, and ``KioskApp.dispatch_event`` hands every event to
 ``app.event_listeners`` first, so a screen subscribes to these without the session changing:
@@ -40,7 +43,8 @@ class TerminalPrompt(Event):
 @dataclass(frozen=True)
 class NoticesUpdated(Event):
     """The attract screen's notices, newest list: each ``{"id": int, "title": {"zh", "en"},
-    "body": {"zh", "en"}}`` (the shape ``kiosk/ui/screens/idle.py`` already reads)."""
+    "body": {"zh", "en"}}`` (the shape ``kiosk/ui/screens/idle.py`` reads; a plain ``{"zh", "en"}``
+    text works too). ``KioskApp`` shows them and never hands them to the session."""
 
     notices: tuple[Mapping[str, Any], ...]
 

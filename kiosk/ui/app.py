@@ -35,13 +35,13 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kiosk.config import KioskConfig
 from kiosk.i18n import Translator
 from kiosk.ime import shared_engine
+from kiosk.services.service_events import NoticesUpdated, TerminalPrompt
 from kiosk.session import events as ev
 from kiosk.ui import commands_ui
 from kiosk.ui.fonts import find_cjk_font, register_default_font
 from kiosk.ui.screens import MAINTENANCE_SCREENS, SCREENS, screen_class
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.theme import Theme
-from kiosk.ui_updates import NoticesUpdated
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +174,11 @@ class KioskApp(App):
             listener(event)
         if isinstance(event, ev.UserEvent):
             self._last_activity = self.monotonic()
-        if isinstance(event, NoticesUpdated):
+        if isinstance(event, NoticesUpdated):  # the UI's business alone, never the session's
             self.notices = list(event.notices)
+            return
+        if isinstance(event, TerminalPrompt):
+            self.screen("pay").terminal_prompt(event)
             return
         maintenance = self._screens.get("maintenance")
         if maintenance is not None and maintenance.accepts(event):

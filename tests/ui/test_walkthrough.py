@@ -197,7 +197,7 @@ def test_non_ui_commands_go_to_the_sink_and_ui_commands_do_not(kiosk, pilot) -> 
 
 
 def test_notices_from_the_central_service_scroll_on_the_attract_screen(kiosk, pilot) -> None:
-    from kiosk.ui_updates import NoticesUpdated
+    from kiosk.services.service_events import NoticesUpdated
 
     from .conftest import SCREENSHOTS
 
@@ -212,3 +212,62 @@ def test_notices_from_the_central_service_scroll_on_the_attract_screen(kiosk, pi
     pilot.screenshot(SCREENSHOTS / "idle_notices.zh_CN.png")
     kiosk.app.post(NoticesUpdated(()))
     pilot.pause(2)
+
+
+def pay_texts(pilot) -> str:
+    return " ".join(w.text for w in pilot.widgets() if isinstance(getattr(w, "text", None), str) and w.opacity > 0)
+
+
+def test_terminal_prompts_show_live_on_the_pay_screen(kiosk, pilot) -> None:
+    from kiosk.services.service_events import TerminalPrompt
+
+    walk = Walk(kiosk)
+    number = walk.pay()
+    charge = walk.last(c.Charge)
+    pay = kiosk.app.screen("pay")
+    assert pilot.find("stage_card").active and "插入" in pilot.find("terminal_prompt").text
+    commands_before = len(kiosk.sink.commands)
+    kiosk.app.post(TerminalPrompt(number, charge.attempt, "enter_pin", "请输入密码"))
+    pilot.pause(2)
+    assert pilot.find("stage_pin").active and not pilot.find("stage_card").active
+    assert "密码" in pilot.find("terminal_prompt").text and "刷卡机显示：请输入密码" in pay_texts(pilot)
+    kiosk.app.post(TerminalPrompt(number, charge.attempt + 1, "processing", "处理中"))  # not this attempt
+    kiosk.app.post(TerminalPrompt("KIOSK0019999999999", charge.attempt, "processing", ""))  # not this application
+    pilot.pause(2)
+    assert pay.prompt_code == "enter_pin"
+    kiosk.app.post(TerminalPrompt(number, charge.attempt, "processing", "处理中"))
+    pilot.pause(2)
+    assert pilot.find("stage_processing").active and "请勿取出" in pilot.find("terminal_prompt").text
+    kiosk.app.set_language("en")
+    pilot.pause(2)
+    assert "do not remove your card" in pilot.find("terminal_prompt").text
+    assert kiosk.session.step.value == "pay" and len(kiosk.sink.commands) == commands_before  # UI only
+
+
+def test_cancel_while_paying_asks_the_terminal_to_stop_once(kiosk, pilot) -> None:
+    walk = Walk(kiosk)
+    number = walk.pay()
+    charge = walk.last(c.Charge)
+    assert pilot.find("cancel").text == "取消支付"
+    pilot.press("cancel")
+    pilot.pause(2)
+    aborts = kiosk.sink.of(c.AbortCharge)
+    assert [(a.application_no, a.attempt) for a in aborts] == [(number, charge.attempt)]
+    assert kiosk.app.current_screen == "pay" and "正在停止支付" in pay_texts(pilot)
+    pilot.press("cancel")  # pressed again: the terminal was already asked; the banner says where to cancel
+    pilot.pause(2)
+    assert len(kiosk.sink.of(c.AbortCharge)) == 1 and "在刷卡机上按" in pay_texts(pilot)
+    walk.answer(ev.PaymentDeclined(number, charge.attempt, "C1", "cancelled"), "pay_declined")
+    assert {"cancel", "next"} <= pilot.ids()  # leave, or try again
+
+
+def test_exit_while_printing_leaves_once_the_receipt_is_out(kiosk, pilot) -> None:
+    walk = Walk(kiosk)
+    walk.printing()
+    pilot.press("cancel")
+    pilot.pause(2)
+    assert kiosk.app.current_screen == "print" and "cancel" not in pilot.ids()
+    assert "回执打印完成后再离开" in pay_texts(pilot)
+    assert not kiosk.sink.of(c.WipePersonalData)  # paid: the receipt comes first
+    walk.answer(ev.ReceiptPrinted(), "idle")  # no rating asked of someone who wanted to leave
+    assert walk.last(c.WipePersonalData).reason == "done"
