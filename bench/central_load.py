@@ -17,6 +17,7 @@ Prints ``N submissions/s`` and ``p99: N ms`` for each load run. Targets (issue 7
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import queue
 import signal
@@ -137,15 +138,12 @@ def count_applications(data: Path, db: str | None, kiosk: str) -> tuple[int, int
     return int(total or 0), int(distinct or 0)
 
 
-def run_load(url: str, secrets_by_kiosk: dict[str, bytes], *, seconds: float, rate: float | None,
-             day: date, photo: bytes, first_seq: int) -> tuple[float, list[float], int]:
-    """Returns (achieved submissions/s, latencies in s, errors)."""
+def kiosk_threads(url: str, kiosks: list[tuple[str, bytes, float]], *, start_at: float, stop_at: float,
+                  interval: float, day: date, photo: bytes, first_seq: int) -> tuple[list[float], int]:
+    """Some kiosks, one thread each, in this process: (latencies in s, errors)."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    start_at = time.perf_counter() + 0.5
-    stop_at = start_at + seconds
-    interval = len(secrets_by_kiosk) / rate if rate else 0.0
 
     def kiosk(kiosk_id: str, secret: bytes, offset: float) -> None:
         api = ApiClient(url, kiosk_id, secret, read_timeout=30, get_retries=0)
@@ -154,7 +152,7 @@ def run_load(url: str, secrets_by_kiosk: dict[str, bytes], *, seconds: float, ra
         mine: list[float] = []
         while True:
             now = time.perf_counter()
-            if rate:
+            if interval:
                 if scheduled >= stop_at:
                     break
                 if scheduled > now:
@@ -179,15 +177,43 @@ def run_load(url: str, secrets_by_kiosk: dict[str, bytes], *, seconds: float, ra
             latencies.extend(mine)
         api.close()
 
-    ids = sorted(secrets_by_kiosk)
-    threads = [threading.Thread(target=kiosk, args=(k, secrets_by_kiosk[k], i * interval / len(ids)))
-               for i, k in enumerate(ids)]
+    threads = [threading.Thread(target=kiosk, args=k) for k in kiosks]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return latencies, errors[0]
+
+
+def run_load(url: str, secrets_by_kiosk: dict[str, bytes], *, seconds: float, rate: float | None,
+             day: date, photo: bytes, first_seq: int, processes: int = 1) -> tuple[float, list[float], int]:
+    """Returns (achieved submissions/s, latencies in s, errors). The kiosks are spread over
+    ``processes`` load-generator processes (real kiosks do not share one interpreter's lock; one
+    process with 50 busy threads adds its own queueing to the latencies it measures).
+    ``time.perf_counter`` is the system-wide monotonic clock on Linux, so all agree on the schedule."""
+    start_at = time.perf_counter() + 1.0
+    stop_at = start_at + seconds
+    interval = len(secrets_by_kiosk) / rate if rate else 0.0
+    ids = sorted(secrets_by_kiosk)
+    kiosks = [(k, secrets_by_kiosk[k], i * interval / len(ids)) for i, k in enumerate(ids)]
+    shares = [kiosks[n::processes] for n in range(processes)]
+    options = {"start_at": start_at, "stop_at": stop_at, "interval": interval, "day": day, "photo": photo,
+               "first_seq": first_seq}
+    if processes == 1:
+        latencies, errors = kiosk_threads(url, kiosks, **options)  # type: ignore[arg-type]
+    else:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(processes) as pool:
+            results = pool.starmap(_kiosk_process, [(url, share, options) for share in shares])
+        latencies = [x for part, _ in results for x in part]
+        errors = sum(e for _, e in results)
     elapsed = max(time.perf_counter(), stop_at) - start_at
-    return len(latencies) / elapsed, latencies, errors[0]
+    return len(latencies) / elapsed, latencies, errors
+
+
+def _kiosk_process(url: str, kiosks: list[tuple[str, bytes, float]],
+                   options: dict[str, object]) -> tuple[list[float], int]:
+    return kiosk_threads(url, kiosks, **options)  # type: ignore[arg-type]
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -209,9 +235,9 @@ def report(label: str, rate: float, latencies: list[float], errors: int, cpu: tu
 
 def measured(service: Service, **kwargs: object) -> tuple[float, list[float], int, tuple[float, float]]:
     assert service.process is not None
-    server_before, client_before = process_cpu_seconds(service.process.pid), time.process_time()
+    server_before, client_before = process_cpu_seconds(service.process.pid), process_cpu_seconds(os.getpid())
     rate, latencies, errors = run_load(service.url, **kwargs)  # type: ignore[arg-type]
-    cpu = (process_cpu_seconds(service.process.pid) - server_before, time.process_time() - client_before)
+    cpu = (process_cpu_seconds(service.process.pid) - server_before, process_cpu_seconds(os.getpid()) - client_before)
     return rate, latencies, errors, cpu
 
 
@@ -281,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=500.0, help="offered load of the open-loop run (per second)")
     parser.add_argument("--drain", type=int, default=10_000, help="applications queued for the drain run (0: skip)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--client-processes", type=int, default=2, help="load-generator processes")
     parser.add_argument("--photo-kb", type=int, default=0, help="add a photo of this size to each application")
     parser.add_argument("--db", help="database URL (default: SQLite in a temporary directory)")
     args = parser.parse_args(argv)
@@ -299,10 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         run_load(service.url, secrets_by_kiosk, seconds=2, rate=None, day=date(2030, 1, 1), photo=photo,
                  first_seq=1)  # warm-up (connections, caches)
         result = measured(service, secrets_by_kiosk=secrets_by_kiosk, seconds=args.seconds, rate=None,
-                          day=date(2030, 1, 2), photo=photo, first_seq=1)
+                          day=date(2030, 1, 2), photo=photo, first_seq=1, processes=args.client_processes)
         report(f"closed loop, {args.kiosks} kiosks", *result)
         result = measured(service, secrets_by_kiosk=secrets_by_kiosk, seconds=args.seconds, rate=args.rate,
-                          day=date(2030, 1, 3), photo=photo, first_seq=1)
+                          day=date(2030, 1, 3), photo=photo, first_seq=1, processes=args.client_processes)
         report(f"open loop, {args.kiosks} kiosks offering {args.rate:.0f}/s", *result)
         if args.drain:
             service.stop()  # the outage: applications pile up in the outbox
