@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 from dataclasses import replace
@@ -42,6 +43,7 @@ def _database_and_sealer(settings: CentralSettings):  # type: ignore[no-untyped-
     from central.sealing import Sealer, load_or_create_key
 
     database = Database(settings.database_url)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines describe its plugins, not our schema
     upgrade(database)
     return database, Sealer(load_or_create_key(settings.key_file))
 
