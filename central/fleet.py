@@ -22,14 +22,19 @@ STALE_AFTER = timedelta(minutes=5)
 KEEP_HEARTBEATS = timedelta(days=7)
 WARNING_CODES = frozenset({"MediaLow"})
 FAULT_CODES = frozenset({"MediaEmpty", "MediaJam", "DoorOpen", "Offline"})
+_last_prune: dict[str, datetime] = {}  # when this process last pruned the heartbeat history
 
 
 def record_heartbeat(database: Database, *, kiosk_id: str, body: HeartbeatIn, now: datetime) -> HeartbeatAck:
     health = body.model_dump(mode="json")
+    last = _last_prune.get("at")
+    prune = last is None or now - last > timedelta(hours=1)
+    if prune:
+        _last_prune["at"] = now
     with database.write() as session:
         session.add(Heartbeat(kiosk_id=kiosk_id, received_at=now, sent_at=body.sent_at, health=health))
         session.execute(update(Kiosk).where(Kiosk.id == kiosk_id).values(last_heartbeat_at=now, last_health=health))
-        if now.minute == 0 and now.second < 5:  # about once an hour, keep the history bounded
+        if prune:  # keep the history bounded: once an hour per process is plenty
             session.execute(delete(Heartbeat).where(Heartbeat.received_at < now - KEEP_HEARTBEATS))
     return HeartbeatAck(received_at=now, server_time=now)
 
