@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from central.db import Database
+from central.kiosk_auth import ReplayedRequest
 from central.models import Application, Payment, ReusablePhoto, SmsMessage, StatusEvent
 from central.photos import record_issued
 from central.schemas import (
@@ -151,7 +152,8 @@ class ApplicationService:
 
     # -- filing --------------------------------------------------------------------------------
 
-    def _prepare(self, kiosk_id: str, key: str, body: ApplicationIn) -> Callable[[Session], _Filed]:
+    def _prepare(self, kiosk_id: str, key: str, body: ApplicationIn,
+                 nonce_job: Callable[[Session], bool] | None = None) -> Callable[[Session], _Filed]:
         """Everything that needs no database (validation, digest, sealing) done here, in the
         caller's thread; the returned job does only the reads and writes."""
         if parse_application_no(body.application_no).kiosk_id != kiosk_id:
@@ -171,6 +173,8 @@ class ApplicationService:
             sms_phone = self._sealer.seal(body.phone.encode("ascii"), phone_aad(no, "received"))
 
         def job(session: Session) -> _Filed:
+            if nonce_job is not None and not nonce_job(session):
+                raise ReplayedRequest  # a replayed signature: nothing of this request is stored
             replay = self._replay(session, kiosk_id, key, digest, no)
             if replay is not None:
                 return _Filed(replay, replayed=True, sms=False)
@@ -196,10 +200,11 @@ class ApplicationService:
             self._on_sms()
         return filed.receipt, filed.replayed
 
-    async def submit_async(self, kiosk_id: str, idempotency_key: str,
-                           body: ApplicationIn) -> tuple[ApplicationReceipt, bool]:
-        """:meth:`submit` for the event loop (the write is group-committed on SQLite)."""
-        job = self._prepare(kiosk_id, idempotency_key, body)
+    async def submit_async(self, kiosk_id: str, idempotency_key: str, body: ApplicationIn,
+                           nonce_job: Callable[[Session], bool] | None = None) -> tuple[ApplicationReceipt, bool]:
+        """:meth:`submit` for the event loop (the write is group-committed on SQLite). ``nonce_job``
+        records the request's signature in the same transaction (raises :class:`ReplayedRequest`)."""
+        job = self._prepare(kiosk_id, idempotency_key, body, nonce_job)
         try:
             filed = await self._db.run_write_async(job)
         except IntegrityError:

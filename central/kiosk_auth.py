@@ -65,6 +65,12 @@ _KIOSK_ID = re.compile(r"[A-Z0-9]{1,8}")
 _TIMESTAMP = re.compile(r"\d{1,12}")
 _NONCE = re.compile(r"[0-9a-f]{16,64}")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
+# Routes whose endpoint records the request's signature in its own write transaction (the hot
+# path: one commit per filed application instead of two). The endpoint finds the job under
+# NONCE_JOB and sets NONCE_RECORDED once it has run it (or found a replay).
+DEFERRED_NONCE_ROUTES = frozenset({("POST", "/v1/applications")})
+NONCE_JOB = "kiosk_nonce_job"
+NONCE_RECORDED = "kiosk_nonce_recorded"
 _DUMMY_SECRET = b"\x00" * 32
 _MISSING = object()
 
@@ -197,9 +203,10 @@ class KioskVerifier:
             return None
         return signed.kiosk_id
 
-    async def verify_async(self, method: str, path: str, query: str, headers: Mapping[str, str],
-                           body: bytes) -> str | None:
-        """:meth:`verify` without blocking the event loop (the replay record is group-committed)."""
+    async def check_async(self, method: str, path: str, query: str, headers: Mapping[str, str],
+                          body: bytes) -> SignedHeaders | None:
+        """Signature and timestamp, without blocking the event loop; the replay check is separate
+        (:meth:`nonce_job`), so that an endpoint can do it in its own transaction."""
         signed = parse_signed_headers(headers)
         secret: bytes | None = None
         if signed is not None:
@@ -210,14 +217,32 @@ class KioskVerifier:
                 secret = cached  # type: ignore[assignment]
         if not self._check(signed, secret, (method, path, query, body)):
             return None
-        assert signed is not None
+        return signed
+
+    def nonce_job(self, signed: SignedHeaders) -> Callable[[Session], bool]:
+        return self._nonce_job(signed)
+
+    async def record_async(self, job: Callable[[Session], bool]) -> bool:
+        """Run a :meth:`nonce_job` on its own; False for a replay."""
+        return await self._database.run_write_async(job)
+
+    async def verify_async(self, method: str, path: str, query: str, headers: Mapping[str, str],
+                           body: bytes) -> str | None:
+        """:meth:`verify` without blocking the event loop (the replay record is group-committed)."""
+        signed = await self.check_async(method, path, query, headers, body)
+        if signed is None:
+            return None
         if not await self._database.run_write_async(self._nonce_job(signed)):
             log.warning("refused %s %s from %s: replayed signature", method, path, signed.kiosk_id)
             return None
         return signed.kiosk_id
 
 
-_UNAUTHORIZED = json.dumps({"detail": "unauthorized"}).encode()
+class ReplayedRequest(Exception):
+    """Raised inside an endpoint's write job when its deferred signature record finds a replay."""
+
+
+UNAUTHORIZED_BODY = json.dumps({"detail": "unauthorized"}).encode()
 
 
 class KioskAuthMiddleware:
@@ -252,11 +277,22 @@ class KioskAuthMiddleware:
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
-        kiosk_id = await self.verifier.verify_async(scope["method"], path, query, headers, body)
-        if kiosk_id is None:
-            await _respond(send, 401, _UNAUTHORIZED, [(b"www-authenticate", SCHEME.encode())])
+        signed = await self.verifier.check_async(scope["method"], path, query, headers, body)
+        if signed is None:
+            await unauthorized(send)
             return
-        scope["kiosk_id"] = kiosk_id
+        scope["kiosk_id"] = signed.kiosk_id
+        job = self.verifier.nonce_job(signed)
+        if (scope["method"], scope["path"]) in DEFERRED_NONCE_ROUTES:
+            # The endpoint records the signature in its own transaction (one commit, not two);
+            # if it answers without having done so (a validation error, say), it is recorded
+            # here before the first byte of the answer goes out, and a replay gets the 401.
+            scope[NONCE_JOB] = job
+            send = self._guarded(scope, send, job)
+        elif not await self.verifier.record_async(job):
+            log.warning("refused %s %s from %s: replayed signature", scope["method"], path, signed.kiosk_id)
+            await unauthorized(send)
+            return
         delivered = False
 
         async def replay_body() -> dict[str, Any]:
@@ -267,6 +303,31 @@ class KioskAuthMiddleware:
             return await receive()
 
         await self.app(scope, replay_body, send)
+
+
+    def _guarded(self, scope: dict[str, Any], send: Callable[..., Any], job: Callable[[Session], bool],
+                 ) -> Callable[..., Any]:
+        replaced = False
+
+        async def guarded_send(message: dict[str, Any]) -> None:
+            nonlocal replaced
+            if replaced:
+                return
+            if message["type"] == "http.response.start" and not scope.get(NONCE_RECORDED):
+                scope[NONCE_RECORDED] = True
+                if not await self.verifier.record_async(job):
+                    log.warning("refused %s %s from %s: replayed signature", scope["method"], scope["path"],
+                                scope["kiosk_id"])
+                    replaced = True
+                    await unauthorized(send)
+                    return
+            await send(message)
+
+        return guarded_send
+
+
+async def unauthorized(send: Callable[..., Any]) -> None:
+    await _respond(send, 401, UNAUTHORIZED_BODY, [(b"www-authenticate", SCHEME.encode())])
 
 
 async def _respond(send: Callable[..., Any], status: int, body: bytes,

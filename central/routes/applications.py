@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Response
+from fastapi import APIRouter, Header, HTTPException, Path, Request, Response
 
 from central.applications import IdempotencyConflict, NumberTaken, UnknownApplication, WrongKiosk
+from central.kiosk_auth import NONCE_JOB, NONCE_RECORDED, SCHEME, UNAUTHORIZED_BODY, ReplayedRequest
 from central.routes.deps import ERRORS, CentralDep, KioskId, RequiredIdempotencyKey
 from central.schemas import ApplicationIn, ApplicationReceipt, ApplicationSummary, PaymentIn, PaymentOut, ProgressOut
 from kiosk.domain.progress_code import APPLICATION_NO_PATTERN
@@ -21,11 +22,18 @@ NOT_FOUND = "not found"
              responses={403: {"description": "the number belongs to another kiosk"},
                         409: {"description": "key reused with another body, or number already filed"}})
 async def submit_application(body: ApplicationIn, central: CentralDep, kiosk_id: KioskId,
-                             idempotency_key: RequiredIdempotencyKey, response: Response) -> ApplicationReceipt:
+                             idempotency_key: RequiredIdempotencyKey, *, request: Request,
+                             response: Response) -> ApplicationReceipt | Response:
     """File an application. Repeating the request with the same ``Idempotency-Key`` and body
     answers with the first result (header ``Idempotent-Replayed: true``)."""
     try:
-        receipt, replayed = await central.applications.submit_async(kiosk_id, idempotency_key, body)
+        receipt, replayed = await central.applications.submit_async(kiosk_id, idempotency_key, body,
+                                                                    request.scope.get(NONCE_JOB))
+        request.scope[NONCE_RECORDED] = True
+    except ReplayedRequest:
+        request.scope[NONCE_RECORDED] = True
+        return Response(UNAUTHORIZED_BODY, status_code=401, media_type="application/json",
+                        headers={"WWW-Authenticate": SCHEME})
     except IdempotencyConflict:
         raise HTTPException(409, "Idempotency-Key already used with a different request body") from None
     except NumberTaken:

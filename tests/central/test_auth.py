@@ -13,6 +13,7 @@ import json
 import secrets
 import threading
 import time
+from datetime import date
 
 import pytest
 import requests
@@ -169,3 +170,22 @@ def test_the_client_corrects_a_kiosk_clock_an_hour_off(harness: CentralHarness) 
     assert client.notices() == []
     assert 3500 < client.clock_offset < 3700
     assert client.notices() == []  # and keeps signing with the corrected time
+
+
+def test_a_replayed_application_is_refused_and_filed_once(harness: CentralHarness) -> None:
+    """The filing endpoint records the signature in its own transaction; a replay must still fail."""
+    from kiosk.domain.progress_code import format_application_no, new_access_token
+    from tests.central.harness import application_body
+
+    body = json.dumps(application_body(format_application_no("KIOSK001", date(2026, 11, 28), 5),
+                                       new_access_token())).encode()
+    headers = {**signed_headers("POST", "/v1/applications", body), "Idempotency-Key": "row-replay-0001"}
+    assert send(harness, "POST", "/v1/applications", body, headers).status_code == 201
+    replay = send(harness, "POST", "/v1/applications", body, headers)
+    assert (replay.status_code, replay.content) == (401, b'{"detail": "unauthorized"}')
+    assert replay.headers["WWW-Authenticate"] == "EEK-HMAC-SHA256"
+    # A request refused by validation is recorded too (before its answer leaves), so its replay is a 401.
+    bad = b'{"application_no": "nonsense"}'
+    headers = {**signed_headers("POST", "/v1/applications", bad), "Idempotency-Key": "row-replay-0002"}
+    assert send(harness, "POST", "/v1/applications", bad, headers).status_code == 422
+    assert send(harness, "POST", "/v1/applications", bad, headers).status_code == 401
