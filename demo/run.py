@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 # In order. A step module that does not exist yet is skipped with a note.
 STEPS = ["demo.central", "demo.foundation", "demo.receipt", "demo.photo", "demo.payment", "demo.session",
-         "demo.kiosk_services"]
+         "demo.kiosk_services", "demo.ui_walkthrough"]
 
 
 @dataclass

@@ -13,6 +13,8 @@ import argparse
 import dataclasses
 import logging
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -51,21 +53,31 @@ def main(argv: list[str] | None = None) -> int:
     return run(config)
 
 
-def run(config: KioskConfig) -> int:
-    """Build everything and run the UI until it stops; the services are stopped afterwards."""
+@dataclass
+class AssembledKiosk:
+    """What :func:`assemble` built: the runtime (not started yet) and the app (not running yet)."""
+
+    config: KioskConfig
+    runtime: Any  # kiosk.runtime.Runtime
+    session: Any  # kiosk.session.flow.Session
+    app: Any      # kiosk.ui.app.KioskApp
+
+
+def assemble(config: KioskConfig, window: Any = None) -> AssembledKiosk:
+    """Build the runtime, the session and the app, wired together, without starting anything.
+
+    ``window``: Kivy's window settings (:class:`kiosk.ui.bootstrap.WindowSettings`; default: the
+    configured fullscreen mode). The headless demo (``demo/ui_walkthrough.py``) assembles the kiosk
+    through this same function and drives the app offscreen instead of ``app.run()``. Raises
+    ``ImportError`` when Kivy cannot be loaded and :class:`KioskStartError` for anything else."""
     from kiosk import regions
     from kiosk.runtime import PostRelay, build_runtime
     from kiosk.services.service_events import ExitRequested
     from kiosk.session.flow import Session
     from kiosk.ui.bootstrap import WindowSettings, configure_kivy
 
-    configure_kivy(WindowSettings(fullscreen=config.ui.fullscreen))
-    try:
-        from kiosk.ui.app import KioskApp
-    except ImportError as exc:
-        print(f"kiosk: the touch UI cannot be loaded ({exc}); `python -m kiosk --check-config` checks the rest",
-              file=sys.stderr)
-        return 1
+    configure_kivy(window or WindowSettings(fullscreen=config.ui.fullscreen))
+    from kiosk.ui.app import KioskApp
 
     relay = PostRelay()
     runtime = build_runtime(config, relay, on_exit=lambda: relay(ExitRequested()))
@@ -75,8 +87,7 @@ def run(config: KioskConfig) -> int:
                        frame_source=runtime.frame_source)
     except Exception as exc:  # a missing font, a bad catalogue: say what, and release what was opened
         runtime.stop()
-        print(f"kiosk: cannot start: {exc}", file=sys.stderr)
-        return 1
+        raise KioskStartError(str(exc)) from exc
 
     def on_event(event: Any) -> None:  # runs on the Kivy thread (KioskApp.dispatch_event)
         if isinstance(event, ExitRequested):
@@ -84,11 +95,34 @@ def run(config: KioskConfig) -> int:
 
     app.event_listeners.append(on_event)
     relay.connect(app.post)
-    runtime.start()
+    return AssembledKiosk(config, runtime, session, app)
+
+
+class KioskStartError(RuntimeError):
+    """The kiosk cannot start (the message says why); nothing is left open."""
+
+
+def run(config: KioskConfig, window: Any = None,
+        before_run: Callable[[AssembledKiosk], None] | None = None) -> int:
+    """Build everything and run the UI until it stops; the services are stopped afterwards.
+    ``before_run`` sees the assembled kiosk after the runtime started (the windowed demo adds its
+    simulator hot keys there)."""
     try:
-        app.run()
+        kiosk = assemble(config, window)
+    except ImportError as exc:
+        print(f"kiosk: the touch UI cannot be loaded ({exc}); `python -m kiosk --check-config` checks the rest",
+              file=sys.stderr)
+        return 1
+    except KioskStartError as exc:
+        print(f"kiosk: cannot start: {exc}", file=sys.stderr)
+        return 1
+    kiosk.runtime.start()
+    try:
+        if before_run is not None:
+            before_run(kiosk)
+        kiosk.app.run()
     finally:
-        runtime.stop()
+        kiosk.runtime.stop()
     return 0
 
 

@@ -18,6 +18,7 @@ Construction (the composition root, after :func:`kiosk.ui.bootstrap.configure_ki
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -28,6 +29,7 @@ from typing import Any, Protocol
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.graphics.opengl import glFinish
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
@@ -124,6 +126,11 @@ class KioskApp(App):
         Window.bind(size=lambda _w, size: self.theme.fit(*size))
         self.theme.fit(*Window.size)
         Window.clearcolor = self.theme.background
+        if os.environ.get("SDL_VIDEODRIVER") == "offscreen":
+            # Offscreen, a buffer swap does not wait for the (software) renderer, so frames queue up
+            # unseen until something syncs, e.g. the next label texture upload, which then waits for
+            # all of them (seconds after a long session). Finishing each frame keeps drawing honest.
+            Window.bind(on_flip=lambda *_: glFinish())
         return root
 
     def on_start(self) -> None:

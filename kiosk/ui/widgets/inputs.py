@@ -104,9 +104,11 @@ class TextEditor(FloatLayout):
             rows.add_widget(self._row([(ch, ch) for ch in "1234567890"]))
             for row in LETTER_ROWS:
                 keys = [(ch, ch.upper() if (self.shift or self.layout == "latin") else ch) for ch in row]
-                if row.startswith("z"):
+                weights = None
+                if row.startswith("z"):  # Delete is wider, so "← Delete" fits on one line in English
                     keys = [*keys, ("-", "-"), ("back", "← " + App.get_running_app().tr("Delete"))]
-                rows.add_widget(self._row(keys))
+                    weights = [1.0] * (len(keys) - 1) + [1.7]
+                rows.add_widget(self._row(keys, weights))
             app = App.get_running_app()
             switch = ("mode", "英文 ABC" if self.layout == "pinyin" else "中文 拼音")
             rows.add_widget(self._row([switch, ("'", "'"), ("space", app.tr("Space")), ("clear", app.tr("Clear")),
