@@ -50,6 +50,10 @@ SCREEN_TIMEOUT = 30.0     # seconds for a screen to appear after the touch or de
 PHOTO_TIMEOUT = 90.0      # the simulated applicant walks up to the camera first
 WARNING_SECONDS = 5       # the "are you still there?" countdown, shortened for the demo
 PROMPT_DELAY = 0.8        # seconds the simulated terminal shows each prompt (insert card, PIN, processing)
+# The simulated applicant walks up to the camera once and then holds the compliant pose (looping,
+# the compliant picture shows for half a second in four, too short for the capture streak on a busy
+# machine).
+WALK_UP_ONCE = "sim:assets/sim/camera?loop=0"
 HEADLESS_ENV = {"KIVY_NO_ARGS": "1", "KIVY_CLIPBOARD": "sdl2", "KIVY_WINDOW": "sdl2", "SDL_VIDEODRIVER": "offscreen"}
 FORM = {"mobile": "13800138000", "emergency_phone": "13900139000"}
 
@@ -576,7 +580,7 @@ def run(ctx: Any) -> None:  # ctx: demo.run.DemoContext
         interactive(ctx, work)
         return
     with central_for(ctx, work) as (url, secret_file, kiosk_id):
-        run_child(ctx.out, work, url, secret_file, kiosk_id, emit=ctx.note)
+        run_child(ctx.out, work, url, secret_file, kiosk_id, emit=ctx.note, camera=WALK_UP_ONCE)
     shots = sorted(ctx.out.glob("ui-*.png"))
     ctx.note(f"ui walkthrough: {len(shots)} PNGs under {ctx.out} (ui-NN-<journey>-<screen>.<language>.png, "
              f"ui-receipt-N.png)")
