@@ -1,0 +1,1 @@
+"""Jinja templates of the staff console (a package so that installs carry them)."""
