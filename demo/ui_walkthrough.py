@@ -50,6 +50,7 @@ SCREEN_TIMEOUT = 30.0     # seconds for a screen to appear after the touch or de
 PHOTO_TIMEOUT = 90.0      # the simulated applicant walks up to the camera first
 WARNING_SECONDS = 5       # the "are you still there?" countdown, shortened for the demo
 PROMPT_DELAY = 0.8        # seconds the simulated terminal shows each prompt (insert card, PIN, processing)
+FAST_WARNING_SECONDS, FAST_PROMPT_DELAY = 2, 0.3  # --fast (the test suite)
 # The simulated applicant walks up to the camera once and then holds the compliant pose (looping,
 # the compliant picture shows for half a second in four, too short for the capture streak on a busy
 # machine).
@@ -144,9 +145,10 @@ def simulator_hot_keys(sims: Simulators) -> list[Any]:
 # Configuration: config/simulated.ini plus the demo's central service
 
 def walkthrough_config(work: Path, central_url: str, secret_file: Path, kiosk_id: str = KIOSK_ID,
-                       camera: str | None = None) -> Any:
+                       camera: str | None = None, *, fast: bool = False) -> Any:
     """config/simulated.ini with this kiosk's id, data directory and central service; ``camera``
-    replaces the simulated camera's source (the suite uses one compliant still, for speed)."""
+    replaces the simulated camera's source, ``fast`` shortens the waits a person would see (the
+    card reader's radio timing, the warning's countdown) for the test suite."""
     from kiosk.config import DEFAULTS_FILE, SIMULATED_FILE, load_config
 
     (work / "kiosk").mkdir(parents=True, exist_ok=True)
@@ -162,8 +164,9 @@ secret_file = {secret_file}
 key_file = {work / 'kiosk' / 'outbox.key'}
 retry_initial = 0.1
 [session]
-warning_seconds = {WARNING_SECONDS}
-""" + (f"[devices.camera]\nsource = {camera}\n" if camera else ""), encoding="utf-8")
+warning_seconds = {FAST_WARNING_SECONDS if fast else WARNING_SECONDS}
+""" + (f"[devices.camera]\nsource = {camera}\n" if camera else "")
+        + ("[devices.idcard]\nport = sim://idcard?radio=0\npoll_interval = 0.05\n" if fast else ""), encoding="utf-8")
     return load_config([DEFAULTS_FILE, SIMULATED_FILE, site])
 
 
@@ -177,7 +180,8 @@ class StepFailed(AssertionError):
 class UiWalkthrough:
     """Drives an assembled, started kiosk through the four journeys with a :class:`Pilot`."""
 
-    def __init__(self, kiosk: Any, pilot: Any, out: Path, emit: Callable[[str], None] = print) -> None:
+    def __init__(self, kiosk: Any, pilot: Any, out: Path, emit: Callable[[str], None] = print, *,
+                 prompt_delay: float = PROMPT_DELAY, warning_seconds: float = WARNING_SECONDS) -> None:
         from kiosk.services.sender import Delivered
         from kiosk.session import commands as c
 
@@ -185,7 +189,8 @@ class UiWalkthrough:
         self.out = out
         self.emit = emit
         self.sims = Simulators.from_config(kiosk.config)
-        self.sims.payment.configure(prompt_delay=PROMPT_DELAY)
+        self.sims.payment.configure(prompt_delay=prompt_delay)
+        self.warning_seconds = warning_seconds
         self.shots: list[Path] = []
         self.receipts: list[Path] = []
         self.failures: list[str] = []
@@ -447,7 +452,7 @@ class UiWalkthrough:
         self.wait(lambda: overlay.warning_visible, "the timeout warning", 5)
         self.shot("timeout-warning")
         wipes_before = len(self.wipes)
-        self.expect("idle", WARNING_SECONDS + 10)  # nobody touches "more time": the real countdown ends it
+        self.expect("idle", self.warning_seconds + 10)  # nobody touches "more time": the real countdown ends it
         self.check(not overlay.warning_visible, "the warning stayed up")
         self.check([w.reason for w in self.wipes[wipes_before:]] == ["timeout"], "no WipePersonalData(timeout)")
         self.check(self.kiosk.session.data == SessionData(), "the session kept personal data")
@@ -493,7 +498,8 @@ def drive(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     work = Path(args.work)
-    config = walkthrough_config(work, args.central_url, Path(args.secret_file), args.kiosk_id, args.camera)
+    config = walkthrough_config(work, args.central_url, Path(args.secret_file), args.kiosk_id, args.camera,
+                                fast=args.fast)
     kiosk = assemble(config, WindowSettings(fullscreen=False, size=(1280, 800), kivy_home=work / "kivy"))
     from kiosk.ui.pilot import Pilot
 
@@ -501,7 +507,9 @@ def drive(args: argparse.Namespace) -> int:
     kiosk.runtime.start()
     try:
         pilot = Pilot.start(kiosk.app)
-        walk = UiWalkthrough(kiosk, pilot, out, emit=lambda line: print(line, flush=True))
+        walk = UiWalkthrough(kiosk, pilot, out, emit=lambda line: print(line, flush=True),
+                             prompt_delay=FAST_PROMPT_DELAY if args.fast else PROMPT_DELAY,
+                             warning_seconds=FAST_WARNING_SECONDS if args.fast else WARNING_SECONDS)
         ok = walk.run()
     finally:
         kiosk.runtime.stop()
@@ -518,12 +526,13 @@ def headless_env(work: Path) -> dict[str, str]:
 
 
 def run_child(out: Path, work: Path, central_url: str, secret_file: Path, kiosk_id: str, *,
-              emit: Callable[[str], None] = print, timeout: float = 600, camera: str | None = None) -> list[str]:
+              emit: Callable[[str], None] = print, timeout: float = 600, camera: str | None = None,
+              fast: bool = False) -> list[str]:
     """Run the walkthrough in its own process; returns its NOTE lines. Raises on failure."""
     work.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "demo.ui_walkthrough", "--drive", "--out", str(out), "--work", str(work),
                "--central-url", central_url, "--secret-file", str(secret_file), "--kiosk-id", kiosk_id,
-               *(["--camera", camera] if camera else [])]
+               *(["--camera", camera] if camera else []), *(["--fast"] if fast else [])]
     log_path = work / "walkthrough.log"
     notes: list[str] = []
     with log_path.open("w", encoding="utf-8") as log:
@@ -626,6 +635,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secret-file", required=True)
     parser.add_argument("--kiosk-id", default=KIOSK_ID)
     parser.add_argument("--camera", help="the simulated camera's source (default: config/simulated.ini's)")
+    parser.add_argument("--fast", action="store_true", help="shorter waits (card reader, terminal, warning)")
     args = parser.parse_args(argv)
     return drive(args) if args.drive else windowed(args)
 

@@ -51,7 +51,7 @@ class Kiosk:
         from kiosk.ui.bootstrap import WindowSettings, configure_kivy
 
         if "kivy.core.window" not in sys.modules:
-            configure_kivy(WindowSettings(fullscreen=False, size=(1280, 800), maxfps=0))
+            configure_kivy(WindowSettings(fullscreen=False, size=(1280, 800), maxfps=0, multisamples=0))
         from kiosk.config import load_config
         from kiosk.ui.app import KioskApp
 

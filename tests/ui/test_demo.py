@@ -40,7 +40,7 @@ def test_headless_walkthrough_of_the_real_kiosk_against_a_live_central_service(t
         assert central.server is not None
         add_notice(central, "澳门新规", "New Macao rules")
         notes = run_child(out, tmp_path / "work", central.server.url, secret, KIOSK_ID, emit=lambda _line: None,
-                          camera=CAMERA_IMAGE, timeout=400)
+                          camera=CAMERA_IMAGE, fast=True, timeout=400)
         numbers = sorted(set(re.findall(rf"{KIOSK_ID}\d{{10}}", " ".join(notes))))
         with central.central.database.read() as session:
             filed = session.scalar(select(func.count()).select_from(CentralApplication)

@@ -1,6 +1,7 @@
 """Every screen is reached through the real session by touches, in Chinese and in English; each
-screenshot is saved under var/test/screens/ (for a person to look at) and must not be blank, and
-no visible text may be an English msgid left untranslated on the Chinese screen."""
+screenshot is saved under var/test/screens/ (for a person to look at) and must not be blank, no
+visible text may be an English msgid left untranslated on the Chinese screen, and every screen but
+the attract and out-of-service screens offers a visible way back or out."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from kiosk.ui.screens import SCREENS
 
 from .conftest import SCREENSHOTS
 from .scenario import Walk
-from .tour import SHOWN_AS, TOUR
+from .tour import CHAINS
 
 UI = Path(__file__).resolve().parent.parent.parent / "kiosk" / "ui"
 
@@ -23,7 +24,8 @@ def test_every_registered_screen_has_a_py_and_kv_pair_and_a_tour_entry() -> None
     for name in SCREENS:
         assert (UI / "screens" / f"{name}.py").is_file(), name
         assert (UI / "screens" / f"{name}.kv").is_file(), name
-    assert set(TOUR) == set(SCREENS)
+    toured = [screen for steps in CHAINS.values() for screen, _ in steps]
+    assert sorted(set(toured)) == sorted(SCREENS) and len(toured) == len(set(toured))
 
 
 def visible_texts(pilot) -> list[str]:
@@ -53,28 +55,45 @@ def way_back_or_out(pilot) -> set[str]:
             and w.opacity > 0 and not w.disabled and w.width > 0}
 
 
-@pytest.mark.parametrize("screen", list(TOUR))
-def test_screen_in_chinese_then_switched_live_to_english(kiosk, pilot, screen: str) -> None:
-    """Walk there in Chinese (the default), then switch language on the screen itself: everything
-    re-renders in English without leaving the screen."""
-    TOUR[screen](Walk(kiosk))
-    shown = SHOWN_AS.get(screen, screen)
-    pilot.wait_for_screen(shown)
-    assert kiosk.app.lang == "zh_CN"
-    check_picture(pilot.screenshot(SCREENSHOTS / f"{screen}.zh_CN.png"))
+UI_ONLY_SWITCH = {"idle", "maintenance_pin", "maintenance", "out_of_service"}  # no header switch to press
+
+
+def check_screen(kiosk, pilot, screen: str) -> None:
+    """Look at ``screen`` in the language it came up in, then switch language on the screen itself
+    (everything re-renders without leaving it) and look again. Screens alternate the language they
+    start in, so every screen is seen in both with one switch each."""
+    app = kiosk.app
+    first = app.lang
+    second = app.next_language(first)
     english = {k for k, v in read_catalogue("zh_CN").items() if k and v and v != k}
-    untranslated = [t for t in visible_texts(pilot) if t in english]
-    assert not untranslated, untranslated
-    chinese_texts = visible_texts(pilot)
+    texts: dict[str, list[str]] = {}
+    for lang in (first, second):
+        if lang != app.lang:
+            if "language" in pilot.ids() and screen not in UI_ONLY_SWITCH:
+                pilot.press("language")  # the header switch posts LanguageChosen; the session answers SetLanguage
+            else:
+                app.set_language(lang)
+            pilot.wait_until(lambda lang=lang: app.lang == lang, what=lang)
+            assert app.current_screen == screen, f"switching language left {screen}"
+        check_picture(pilot.screenshot(SCREENSHOTS / f"{screen}.{lang}.png"))
+        texts[lang] = visible_texts(pilot)
+        if lang == "zh_CN":
+            untranslated = [t for t in texts[lang] if t in english]
+            assert not untranslated, f"{screen}: {untranslated}"
+    assert texts[first] != texts[second], f"{screen}: nothing changed with the language"
     ways = way_back_or_out(pilot)
     assert ways or screen in DEAD_ENDS_BY_DESIGN, f"{screen}: no visible way back or out"
+    if screen == "idle":
+        app.set_language(first)  # the attract screen's own buttons would start the session
 
 
-    if "language" in pilot.ids() and screen not in ("idle", "maintenance_pin", "maintenance", "out_of_service"):
-        pilot.press("language")  # the header switch posts LanguageChosen; the session answers SetLanguage
-    else:
-        kiosk.app.set_language("en")
-    pilot.wait_until(lambda: kiosk.app.lang == "en", what="English")
-    assert kiosk.app.current_screen == shown  # switching language never leaves the screen
-    check_picture(pilot.screenshot(SCREENSHOTS / f"{screen}.en.png"))
-    assert visible_texts(pilot) != chinese_texts
+@pytest.mark.parametrize("chain", list(CHAINS))
+def test_every_screen_in_both_languages(kiosk, pilot, chain: str) -> None:
+    """Walk the chain through the real session; on every screen: a non-blank screenshot in Chinese
+    and in English (switched live), no English msgid left untranslated on the Chinese screen, and a
+    visible way back or out."""
+    walk = Walk(kiosk)
+    for screen, step in CHAINS[chain]:
+        step(walk)
+        pilot.wait_for_screen(screen)
+        check_screen(kiosk, pilot, screen)

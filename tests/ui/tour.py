@@ -1,4 +1,10 @@
-"""How to reach every screen through the real session (used by test_screens and bench/ui.py)."""
+"""How to reach every screen through the real session, as chains of steps (used by test_screens).
+
+Each chain starts on the attract screen of a fresh session; each step moves from the screen before
+it to the screen it names (by touches, and service answers posted the way the executor posts
+them). Walking a flow once and looking at every screen on the way costs one walk per flow; walking
+from the start to each screen separately cost one walk per screen, most of the suite's time.
+"""
 
 from __future__ import annotations
 
@@ -10,79 +16,127 @@ from kiosk.session import events as ev
 from kiosk.session.devices import DEVICES, DeviceHealth
 
 from .preview_frames import face_frame
-from .scenario import Walk, adult, child, expired
+from .scenario import Walk, adult, child, expired, healthy
+
+Step = Callable[[Walk], Any]
+
+
+def press(*ids: str, screen: str | None = None) -> Step:
+    def step(w: Walk) -> None:
+        for widget_id in ids:
+            w.p.press(widget_id)
+        if screen:
+            w.p.wait_for_screen(screen)
+    return step
+
+
+def answer(event: Callable[[Walk], ev.Event], screen: str | None = None) -> Step:
+    return lambda w: w.answer(event(w), screen)
 
 
 def _busy(w: Walk) -> None:
-    w.home()
     w.p.press("flow_apply")
     w.p.wait_for_screen("busy")
 
 
+def _form(w: Walk) -> None:
+    w.p.press("item_hkmo_permit")
+    w.p.press("next")
+    w.p.wait_for_screen("form")
+
+
+def _collection(w: Walk) -> None:
+    w.fill_form()
+    w.p.press("next")
+    w.p.wait_for_screen("collection")
+
+
+def _photo(w: Walk) -> None:
+    w.p.press("next")
+    w.p.wait_for_screen("photo")
+    w.last(c.StartCamera)
+    w.k.frames.frame = face_frame("move_closer")
+    w.p.pause(3)
+
+
+def _photo_confirm(w: Walk) -> None:
+    w.k.frames.photos["photo-1"] = face_frame(guidance="ok").image
+    w.answer(ev.PhotoCaptured("photo-1"), "photo_confirm")
+
+
+def _pay(w: Walk) -> None:
+    w.p.press("consent")
+    w.p.press("confirm")
+    w.last(c.CheckDevices)
+    w.answer(healthy())
+    w.answer(ev.ApplicationRecorded(w.last(c.RecordApplication).request, "KIOSK0012611280007", "PAYLOAD"), "pay")
+
+
+def _declined(w: Walk) -> None:
+    charge = w.last(c.Charge)
+    w.answer(ev.PaymentDeclined(charge.application_no, charge.attempt, "51", "insufficient_funds"), "pay_declined")
+
+
+def _approved_and_printing(w: Walk) -> None:
+    w.p.press("next")  # try again
+    w.p.wait_for_screen("pay")
+    charge = w.last(c.Charge)
+    w.answer(ev.PaymentApproved(charge.application_no, charge.attempt, charge.amount_fen, {"auth": "1"}))
+    w.answer(ev.PaidMarked(charge.application_no), "print")
+
+
 def _unavailable(w: Walk) -> None:
-    _busy(w)
     health = {d: DeviceHealth("ok") for d in DEVICES}
     health["printer"] = DeviceHealth("degraded", ("MediaEmpty",))
     w.answer(ev.DevicesChecked(health), "unavailable")
 
 
-def _refused(w: Walk) -> None:
-    w.apply_read_id()
-    w.answer(ev.IdCardRead(expired()), "refused")
-
-
-def _guardian(w: Walk) -> None:
-    w.apply_read_id()
-    w.answer(ev.IdCardRead(child()), "read_id")
-    w.answer(ev.IdCardRead(adult("李娟")), "guardian_relation")
-
-
-def _photo(w: Walk) -> None:
-    w.photo()
-    w.k.frames.frame = face_frame("move_closer")
-    w.p.pause(4)
-
-
-def _pay_unknown(w: Walk) -> None:
-    number = w.pay()
-    w.answer(ev.PaymentUnknown(number, w.last(c.Charge).attempt), "pay_unknown")
-
-
-def _print_failed(w: Walk) -> None:
-    w.printing()
-    w.answer(ev.PrintFailed("MediaEmpty"), "print_failed")
-
-
-def _done(w: Walk) -> None:
-    w.rate()
-    w.p.press("rate_5")
-    w.p.wait_for_screen("done")
+def _review_quick(w: Walk) -> None:
+    """An endorsement needs no photo: the shortest way to the review screen."""
+    w.collection()
+    w.p.press("next")
+    w.p.wait_for_screen("review")
 
 
 def _failed(w: Walk) -> None:
-    w.review()
+    _review_quick(w)
     w.p.press("consent")
     w.p.press("confirm")
-    w.answer(healthy_event())
+    w.answer(healthy())
     w.answer(ev.ApplicationRecordFailed(w.last(c.RecordApplication).request), "failed")
 
 
-def healthy_event() -> ev.DevicesChecked:
-    return ev.DevicesChecked({d: DeviceHealth("ok") for d in DEVICES})
+def _pay_unknown(w: Walk) -> None:
+    _review_quick(w)
+    _pay(w)
+    charge = w.last(c.Charge)
+    w.answer(ev.PaymentUnknown(charge.application_no, charge.attempt), "pay_unknown")
 
 
-def _out_of_service(w: Walk) -> None:
-    w.answer(ev.OutOfService("maintenance"), "out_of_service")
+def _print_failed(w: Walk) -> None:
+    _review_quick(w)
+    _pay(w)
+    charge = w.last(c.Charge)
+    w.answer(ev.PaymentApproved(charge.application_no, charge.attempt, charge.amount_fen, {}))
+    w.answer(ev.PaidMarked(charge.application_no), "print")
+    w.answer(ev.PrintFailed("MediaEmpty"), "print_failed")
 
 
-def _progress_printing(w: Walk) -> None:
-    w.timeline()
-    w.p.press("print_slip")
-    w.p.wait_for_screen("progress_printing")
+def _address(w: Walk) -> None:
+    w.collection()
+    w.p.press("postal")
+    w.p.press("green_channel")
+    w.p.press("next")
+    w.p.wait_for_screen("address")
+
+
+def _green_channel(w: Walk) -> None:
+    w.fill_address()
+    w.p.press("next")
+    w.p.wait_for_screen("green_channel")
 
 
 def _survey_done(w: Walk) -> None:
-    w.survey()
     for _ in range(20):
         w.p.pause(2)
         if w.app.current_screen != "survey":
@@ -97,57 +151,122 @@ def _maintenance_pin(w: Walk) -> None:
 
 
 def _maintenance(w: Walk) -> None:
-    _maintenance_pin(w)
     for digit in "246810":
         w.p.press(f"pin_{digit}")
     w.p.press("pin_done")
     w.p.wait_for_screen("maintenance")
 
 
-TOUR: dict[str, Callable[[Walk], Any]] = {
-    "idle": lambda w: None,
-    "home": Walk.home,
-    "busy": _busy,
-    "unavailable": _unavailable,
-    "read_id": Walk.apply_read_id,
-    "refused": _refused,
-    "guardian_relation": _guardian,
-    "choose": Walk.choose,
-    "form": Walk.form,
-    "collection": Walk.collection,
-    "address": Walk.address,
-    "green_channel": Walk.green_channel,
-    "photo": _photo,
-    "photo_confirm": Walk.photo_confirm,
-    "review": Walk.review,
-    "failed": _failed,
-    "pay": Walk.pay,
-    "pay_declined": Walk.declined,
-    "pay_unknown": _pay_unknown,
-    "print": Walk.printing,
-    "print_failed": _print_failed,
-    "rate": Walk.rate,
-    "done": _done,
-    "progress_entry": Walk.progress_entry,
-    "progress_timeline": Walk.timeline,
-    "progress_printing": _progress_printing,
-    "appt_service": Walk.appt_service,
-    "appt_slots": Walk.appt_slots,
-    "appt_confirm": Walk.appt_confirm,
-    "appt_done": Walk.appt_done,
-    "foreign_menu": Walk.foreign_menu,
-    "foreign_read": Walk.foreign_read,
-    "foreign_details": Walk.foreign_details,
-    "accom_form": Walk.accom_form,
-    "accom_review": Walk.accom_review,
-    "accom_done": Walk.accom_done,
-    "survey": Walk.survey,
-    "survey_done": _survey_done,
-    "guides": Walk.guides,
-    "guide_detail": Walk.guide_detail,
-    "out_of_service": _out_of_service,
-    "maintenance_pin": _maintenance_pin,
-    "maintenance": _maintenance,
+def _appt_slots(w: Walk) -> None:
+    from datetime import datetime
+
+    from kiosk.session.events import Slot
+
+    w.p.press("service_" + w.first_code("service_"))
+    w.p.wait_for_screen("appt_slots")
+    lookup = w.last(c.LookupSlots)
+    slots = tuple(Slot(f"s{i}", datetime(2026, 12, 1 + i // 4, 9 + i % 4, 30), str(1 + i % 3)) for i in range(10))
+    w.answer(ev.SlotsOffered(lookup.service, slots))
+
+
+def _appt_done(w: Walk) -> None:
+    from datetime import datetime
+
+    from kiosk.session.events import Slot
+
+    w.p.press("book")
+    booking = w.last(c.BookAppointment)
+    w.answer(ev.AppointmentBooked("A20261201-017", Slot(booking.slot_id, datetime(2026, 12, 1, 10, 30), "2")),
+             "appt_done")
+
+
+def _timeline(w: Walk) -> None:
+    from datetime import date, datetime
+
+    from kiosk.session.events import ProgressStage
+
+    w.answer(ev.QrScanned("PAYLOAD"))
+    w.last(c.LookupProgress)
+    stages = (ProgressStage("received", datetime(2026, 11, 20, 9, 12)),
+              ProgressStage("under_review", datetime(2026, 11, 21, 14, 3)),
+              ProgressStage("approved", datetime(2026, 11, 24, 10, 40)))
+    w.answer(ev.ProgressFound("KIOSK0012611200003", ("hkmo_endorsement",), stages, date(2026, 11, 27), "postal"),
+             "progress_timeline")
+
+
+def _progress_printing(w: Walk) -> None:
+    w.p.press("print_slip")
+    w.p.wait_for_screen("progress_printing")
+
+
+def _accom_review(w: Walk) -> None:
+    w.p.press("district")
+    for widget_id in ("prov_440000", "city_440100", "dist_440104", "region_done"):
+        w.p.press(widget_id)
+    w.p.type_pinyin("address", "zhongshanlu")
+    w.p.type("address", "88")
+    w.p.type("arrival", "20261127")
+    w.p.type("departure", "20261210")
+    w.p.press("next")
+    w.p.wait_for_screen("accom_review")
+
+
+def _accom_done(w: Walk) -> None:
+    w.p.press("consent")
+    w.p.press("confirm")
+    w.last(c.RegisterAccommodation)
+    w.answer(ev.AccommodationRegistered("R-2026-000123"), "accom_done")
+
+
+# chain name -> [(screen, step from the previous screen)]
+CHAINS: dict[str, list[tuple[str, Step]]] = {
+    "apply": [
+        ("idle", lambda w: None),
+        ("home", Walk.home),
+        ("busy", _busy),
+        ("read_id", answer(lambda w: healthy(), "read_id")),
+        ("choose", answer(lambda w: ev.IdCardRead(adult()), "choose")),
+        ("form", _form),
+        ("collection", _collection),
+        ("photo", _photo),
+        ("photo_confirm", _photo_confirm),
+        ("review", press("next", screen="review")),
+        ("pay", _pay),
+        ("pay_declined", _declined),
+        ("print", _approved_and_printing),
+        ("rate", answer(lambda w: ev.ReceiptPrinted(), "rate")),
+        ("done", press("rate_5", screen="done")),
+    ],
+    "postal": [("address", _address), ("green_channel", _green_channel)],
+    "unavailable": [("unavailable", lambda w: (w.home(), _busy(w), _unavailable(w)))],
+    "refused": [("refused", lambda w: (w.apply_read_id(), w.answer(ev.IdCardRead(expired()), "refused")))],
+    "guardian": [("guardian_relation", lambda w: (w.apply_read_id(), w.answer(ev.IdCardRead(child()), "read_id"),
+                                                  w.answer(ev.IdCardRead(adult("李娟")), "guardian_relation")))],
+    "failed": [("failed", _failed)],
+    "pay_unknown": [("pay_unknown", _pay_unknown)],
+    "print_failed": [("print_failed", _print_failed)],
+    "progress": [("progress_entry", Walk.progress_entry), ("progress_timeline", _timeline),
+                 ("progress_printing", _progress_printing)],
+    "appointment": [("appt_service", Walk.appt_service), ("appt_slots", _appt_slots),
+                    ("appt_confirm", press("slot_s1", screen="appt_confirm")), ("appt_done", _appt_done)],
+    "foreign": [("foreign_menu", Walk.foreign_menu),
+                ("foreign_read", press("foreign_lost_passport_certificate", screen="foreign_read")),
+                ("foreign_details", press("no_document", screen="foreign_details"))],
+    "accommodation": [("accom_form", Walk.accom_form), ("accom_review", _accom_review), ("accom_done", _accom_done)],
+    "survey": [("survey", Walk.survey), ("survey_done", _survey_done)],
+    "guides": [("guides", Walk.guides), ("guide_detail", press("guide_hkmo_endorsement", screen="guide_detail"))],
+    "out_of_service": [("out_of_service", lambda w: w.answer(ev.OutOfService("maintenance"), "out_of_service"))],
+    "maintenance": [("maintenance_pin", _maintenance_pin), ("maintenance", _maintenance)],
 }
-# Screens the tour reaches on another screen's name (shared screens).
-SHOWN_AS: dict[str, str] = {}
+
+
+def reach(walk: Walk, screen: str) -> None:
+    """Walk the chain that leads to ``screen`` until it is shown (for tools and single checks)."""
+    for steps in CHAINS.values():
+        names = [name for name, _ in steps]
+        if screen in names:
+            for name, step in steps[:names.index(screen) + 1]:
+                step(walk)
+                walk.p.wait_for_screen(name)
+            return
+    raise KeyError(screen)
