@@ -14,6 +14,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
+Sex = Literal["M", "F", "X"]
+"""``M``, ``F``, or ``X``: unspecified (ICAO 9303's ``X``/``<`` on a passport, GB/T 2261.1 codes 0
+"unknown" and 9 "unspecified" on a foreigner's card). A document that states no sex is still the
+person's document: they may apply, book and register like anyone else."""
+
+SEXES: frozenset[str] = frozenset(("M", "F", "X"))
+
 
 class DocumentType(StrEnum):
     """The document the person's data was read from. Decides which checks apply."""
@@ -40,10 +47,12 @@ class Person:
     are ``datetime.date``, long-term is ``None`` plus a flag). ``nationality`` is ISO 3166-1
     alpha-3 (``CHN`` for residents). ``address`` is the card's registered address (resident cards
     only); its first six digits of the ID number decide the "local resident" rule, not this text.
+    ``sex`` is one of :data:`SEXES`; anything else is a mapping bug and raises ``ValueError`` here
+    rather than travelling into an application.
     """
 
     name: str = field(repr=False)
-    sex: Literal["M", "F"] = field(repr=False)
+    sex: Sex = field(repr=False)
     birth_date: date = field(repr=False)
     document_number: str = field(repr=False)
     document_type: DocumentType
@@ -53,6 +62,10 @@ class Person:
     name_en: str | None = field(repr=False, default=None)
     nationality: str = "CHN"
     address: str | None = field(repr=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.sex not in SEXES:
+            raise ValueError("Person.sex must be M, F or X")
 
     @property
     def is_mainland_resident(self) -> bool:

@@ -92,11 +92,16 @@ def test_resident_card_to_person() -> None:
     assert person.long_term and person.valid_until is None and person.nationality == "CHN"
 
 
-def test_unspecified_sex_takes_the_numbers_sex_or_is_refused() -> None:
+def test_unspecified_sex_takes_the_numbers_sex_or_stays_unspecified() -> None:
     assert person_from_card(card(sex="X")).sex == "F"          # ...002X: the 17th digit 2 is even
-    with pytest.raises(UnusableDocument):
-        person_from_card(card(card_type=CardType.FOREIGNER_2023, sex="X", id_number="943ESP199005200001",
-                              nationality="ESP"))
+    assert person_from_card(card(sex="U")).sex == "F"          # code 0 (unknown) too
+    for code in ("X", "U"):                                    # codes 9 and 0 on a foreigner's card
+        person = person_from_card(card(card_type=CardType.FOREIGNER_2023, sex=code, id_number="943ESP199005200001",
+                                       nationality="ESP"))
+        assert (person.sex, person.document_type, person.nationality) == (
+            "X", DocumentType.FOREIGN_PERMANENT_2023, "ESP")
+    assert person_from_card(card(card_type=CardType.FOREIGNER_2017, sex="F", id_number="USA110087042201",
+                                 nationality="USA")).sex == "F"
 
 
 @pytest.mark.parametrize(("reason", "expected"), [
@@ -113,8 +118,15 @@ def test_mrz_to_person_and_refusals() -> None:
     assert person.document_type is DocumentType.PASSPORT and person.name == "ERIKSSON ANNA MARIA"
     with pytest.raises(UnusableDocument):
         person_from_mrz(dataclasses.replace(document, checks={"document_number": False}))
+    assert person_from_mrz(dataclasses.replace(document, sex="X")).sex == "X"   # X or < in the MRZ
     with pytest.raises(UnusableDocument):
-        person_from_mrz(dataclasses.replace(document, sex="X"))
+        person_from_mrz(dataclasses.replace(document, sex=None))   # an OCR error no check digit covers
+
+
+def test_a_passport_without_a_sex_is_read() -> None:
+    person = person_from_mrz(parse_mrz(SAMPLE_DOCUMENTS["unspecified_sex_passport"], date(2026, 11, 28)))
+    assert (person.sex, person.document_type, person.nationality) == ("X", DocumentType.PASSPORT, "NLD")
+
 
 
 # -- receipts from commands ---------------------------------------------------------------------------
@@ -148,3 +160,15 @@ def test_progress_slip_from_the_session_data() -> None:
                           "expected_ready": "2026-12-08"}, "en", datetime(2026, 12, 4, 9, 0))
     assert (slip.status_en, slip.tracking_no, slip.expected_date) == ("Posted", "EMS1", date(2026, 12, 8))
     assert [s.on for s in slip.stages] == [date(2026, 11, 28), date(2026, 12, 3)]
+
+
+def test_fee_line_names_travel_cut_to_the_services_bounds() -> None:
+    from kiosk.domain.catalogue import Text
+    from kiosk.domain.fees import FeeLine
+    from kiosk.services.application_payload import ITEM_NAME_EN_MAX, ITEM_NAME_ZH_MAX, fee_line_item
+
+    item = fee_line_item(FeeLine("passport", Text("护" * 200, "Ordinary\npassport " + "x" * 300), 12000))
+    assert (item["code"], item["fee_fen"]) == ("passport", 12000)
+    assert item["name"]["zh"] == "护" * ITEM_NAME_ZH_MAX
+    assert item["name"]["en"].startswith("Ordinary passport x") and len(item["name"]["en"]) == ITEM_NAME_EN_MAX
+    assert fee_line_item(FeeLine("passport", Text("", "Passport"), 12000)) == {"code": "passport", "fee_fen": 12000}
