@@ -40,10 +40,11 @@ from central.schemas import (
     LocalText,
     PaymentIn,
     PaymentOut,
+    ProgressItem,
     ProgressOut,
     TimelineEntry,
 )
-from central.sealing import Sealer
+from central.sealing import Sealer, SealingError
 from central.sms import enqueue_sms, message_text, phone_aad
 from central.stages import LABELS, Stage, StageChangeError, allowed_next, check_transition, expected_ready_on
 from kiosk.domain.progress_code import (
@@ -114,6 +115,12 @@ def request_digest(body: ApplicationIn | PaymentIn | Any) -> str:
 
 def details_aad(application_no: str) -> str:
     return f"application:{application_no}"
+
+
+def progress_items(body: ApplicationIn) -> list[dict[str, Any]]:
+    """What the progress answer lists of an application: each fee line's code and name."""
+    return [{"code": item.code, "name": item.name.model_dump() if item.name is not None else None}
+            for item in body.items]
 
 
 def label(stage: str) -> LocalText:
@@ -245,7 +252,8 @@ class ApplicationService:
             "collection_method": body.collection_method, "green_channel": body.green_channel,
             "total_fen": body.total_fen, "language": body.language, "filed_at": body.filed_at, "received_at": now,
             "expected_ready_on": ready_on, "stage": Stage.RECEIVED.value, "stage_changed_at": now,
-            "sealed_details": sealed.details, "verification_hash": sealed.verification_hash, "failed_lookups": 0})
+            "sealed_details": sealed.details, "items": progress_items(body),
+            "verification_hash": sealed.verification_hash, "failed_lookups": 0})
         connection.execute(_INSERT_EVENT, {"application_no": no, "stage": Stage.RECEIVED.value, "at": now,
                                            "tracking_no": None, "reason": None, "actor": f"kiosk:{kiosk_id}"})
         if body.payments:
@@ -377,7 +385,20 @@ class ApplicationService:
         return ProgressOut(application_no=app.application_no, stage=app.stage, label=label(app.stage),
                            collection_method=app.collection_method, expected_ready_on=app.expected_ready_on,
                            tracking_no=app.tracking_no, rejection_reason=app.rejection_reason,
-                           timeline=self._timeline(session, app.application_no))
+                           timeline=self._timeline(session, app.application_no), items=self._items(app))
+
+    def _items(self, app: Application) -> list[ProgressItem]:
+        """The items applied for. Applications filed before the ``items`` column existed have
+        their codes read from the sealed copy (names were not kept then)."""
+        stored = app.items
+        if stored is None:
+            try:
+                sealed = self._sealer.open_json(app.sealed_details, details_aad(app.application_no))
+            except SealingError:
+                log.error("application %s: sealed details cannot be opened", app.application_no)
+                return []
+            stored = [{"code": str(i.get("code", ""))} for i in sealed.get("items") or [] if isinstance(i, dict)]
+        return [ProgressItem.model_validate(item) for item in stored if item.get("code")]
 
     def progress_by_code(self, payload: str) -> ProgressOut | None:
         try:

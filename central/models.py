@@ -104,6 +104,10 @@ class Application(Base):
     tracking_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     rejection_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     sealed_details: Mapped[bytes] = mapped_column(LargeBinary)
+    # The items applied for, for the progress answer: [{"code", "name": {"zh", "en"} | None}].
+    # Fee-line codes and their printed names say what was applied for, not who applied. NULL for
+    # applications filed before migration 0003 (their codes are read from the sealed copy).
+    items: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     verification_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     failed_lookups: Mapped[int] = mapped_column(Integer, default=0)
     lookup_locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -194,6 +198,9 @@ class Questionnaire(Base):
     title: Mapped[dict[str, Any]] = mapped_column(JSON)
     questions: Mapped[list[Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The catalogue's ``survey.version`` whose questions this questionnaire mirrors: the catalogue
+    # (what kiosks show) is the source of truth, answers name the survey version they answer.
+    survey_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class SurveyResponse(Base):

@@ -93,10 +93,19 @@ class LocalText(BaseModel):
 # Applications, payments, progress
 
 
+class ItemName(Strict):
+    """A fee line's name as the kiosk showed and printed it."""
+
+    zh: Line(120, 1)
+    en: Line(160, 1)
+
+
 class LineItem(Strict):
     code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,79}$")] = Field(
         description="fee line code, e.g. passport or hkmo_endorsement:G:HK:single_3m")
     fee_fen: Fen
+    name: ItemName | None = Field(default=None, description="the line's name in zh and en (shown with the "
+                                                            "progress); optional, kiosks before it send none")
 
 
 class PaymentIn(BaseModel):
@@ -177,6 +186,11 @@ class TimelineEntry(BaseModel):
     reason: str | None = None
 
 
+class ProgressItem(BaseModel):
+    code: str = Field(description="fee line code as filed, e.g. hkmo_endorsement:G:HK:single_3m")
+    name: LocalText | None = Field(default=None, description="as the kiosk named it; null if it sent none")
+
+
 class ProgressOut(BaseModel):
     application_no: str
     stage: str
@@ -186,6 +200,7 @@ class ProgressOut(BaseModel):
     tracking_no: str | None
     rejection_reason: str | None
     timeline: list[TimelineEntry]
+    items: list[ProgressItem] = Field(default_factory=list, description="what was applied for, in filing order")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -263,16 +278,24 @@ class Question(BaseModel):
     choices: list[QuestionChoice] = Field(default_factory=list)
 
 
+SurveyVersion = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")]
+
+
 class QuestionnaireOut(BaseModel):
     id: str
     version: int
     title: LocalText
     questions: list[Question]
+    survey_version: str | None = Field(default=None, description=(
+        "the catalogue's survey.version (config/catalogue.json) whose questions this mirrors; the "
+        "catalogue is the source of truth for what kiosks ask"))
 
 
 class QuestionnaireAnswersIn(Strict):
     questionnaire_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_\-]{1,32}$")]
     version: Id32
+    survey_version: SurveyVersion | None = Field(default=None, description=(
+        "the catalogue survey version the kiosk asked; when given it must be the one the questionnaire mirrors"))
     language: Language = "zh_CN"
     answers: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_\-]{1,32}$")],
                   Annotated[int, Field(ge=-1000, le=1000)] | Paragraph(1000)] = Field(max_length=50)
@@ -370,7 +393,7 @@ class AccommodationPerson(Strict):
     nationality: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     document_number: DocumentNumber | None = None
     birth_date: Birthday | None = None
-    sex: Literal["M", "F"] | None = None
+    sex: Literal["M", "F", "X"] | None = Field(default=None, description="X: unspecified (passport X or <)")
 
 
 class AccommodationIn(Strict):

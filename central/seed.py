@@ -2,6 +2,12 @@
 
 Idempotent: running it again keeps what is there, re-registers the demo kiosk with the secret
 already in its file, and adds only missing notices and slots.
+
+History: the simulated ID-card reader's default card (``adult`` in drivers/idcard/sample_cards.py,
+a Beijing resident, so not local to the demo hall's 4401 region) has an HK/Macao permit and an
+endorsement on record, as someone who went to the counter once would. The catalogue's counter rule
+"first endorsement of a non-local resident" therefore lets the demo's ordinary adult renew an
+endorsement at the kiosk, while any other non-local card is still sent to the counter.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from central.db import Database
 from central.kiosks import add_kiosk, new_secret, read_secret_file, write_secret_file
 from central.models import Notice
 from central.notices import NoticeFields, save_notice
+from central.photos import record_issued
 from central.sealing import Sealer
 
 DEMO_STAFF_USER = "staff"
@@ -38,6 +45,12 @@ DEMO_NOTICES = [
                  position=3),
 ]
 
+# ID number -> item codes issued before. The number is the simulator's sample card "adult"
+# (drivers/idcard/sample_cards.py; a test checks they agree): fictional, with a valid check digit.
+DEMO_HISTORY: dict[str, list[str]] = {
+    "110105198506150356": ["hkmo_permit", "hkmo_endorsement"],
+}
+
 SLOT_TIMES = [("09:00", "09:30"), ("09:30", "10:00"), ("10:00", "10:30"), ("14:00", "14:30"), ("14:30", "15:00")]
 
 
@@ -49,6 +62,7 @@ class SeedResult:
     staff_password: str
     notices_added: int
     slots_added: int
+    histories: int = 0
 
 
 def seed_demo(database: Database, sealer: Sealer, *, kiosk_id: str, secret_file: Path, now: datetime,
@@ -74,4 +88,8 @@ def seed_demo(database: Database, sealer: Sealer, *, kiosk_id: str, secret_file:
             continue
         for service in SERVICES:
             slots_added += create_slots(database, service, day, SLOT_TIMES, capacity=3)
-    return SeedResult(kiosk_id, secret_file, DEMO_STAFF_USER, DEMO_STAFF_PASSWORD, notices_added, slots_added)
+    with database.write() as session:
+        for id_number, codes in DEMO_HISTORY.items():
+            record_issued(session, sealer, id_number=id_number, codes=codes, now=now)
+    return SeedResult(kiosk_id, secret_file, DEMO_STAFF_USER, DEMO_STAFF_PASSWORD, notices_added, slots_added,
+                      len(DEMO_HISTORY))

@@ -4,6 +4,14 @@ The questionnaire is data (table ``questionnaires``; the first one is created by
 migration) so a hall can change its questions without a release. Answers are checked against the
 questions they claim to answer: an unknown question, a missing required answer, a rating outside
 1-5 or a choice that is not offered is a 422.
+
+Source of truth: the kiosks ask the questions of the catalogue's ``survey`` (config/catalogue.json,
+``survey.version``, e.g. ``2026-01``), so the catalogue decides and a questionnaire here mirrors
+one survey version (column ``survey_version``; the default questionnaire ``satisfaction`` version 1
+mirrors ``2026-01``). Kiosks send the survey version with their answers; answers for another
+survey version than the questionnaire's are refused (422) instead of being filed under questions
+that were not asked. A hall that changes the catalogue's survey adds the matching questionnaire
+(new ``version``, the new ``survey_version``) and makes it the active one.
 """
 
 from __future__ import annotations
@@ -75,18 +83,24 @@ def active_questionnaire(database: Database) -> QuestionnaireOut | None:
         row = session.scalar(select(Questionnaire).where(Questionnaire.active.is_(True)).order_by(Questionnaire.id))
         if row is None:
             return None
-        return QuestionnaireOut.model_validate({"id": row.id, "version": row.version, "title": row.title,
-                                                "questions": row.questions})
+        return _questionnaire_out(row)
+
+
+def _questionnaire_out(row: Questionnaire) -> QuestionnaireOut:
+    return QuestionnaireOut.model_validate({"id": row.id, "version": row.version, "title": row.title,
+                                            "questions": row.questions, "survey_version": row.survey_version})
 
 
 def record_answers(database: Database, *, kiosk_id: str, body: QuestionnaireAnswersIn, key: str | None,
                    now: datetime) -> SurveyReceipt:
     with database.read() as session:
         row = session.get(Questionnaire, body.questionnaire_id)
-        questionnaire = None if row is None else QuestionnaireOut.model_validate(
-            {"id": row.id, "version": row.version, "title": row.title, "questions": row.questions})
+        questionnaire = None if row is None else _questionnaire_out(row)
     if questionnaire is None or questionnaire.version != body.version:
         raise InvalidAnswers("unknown questionnaire or version")
+    if body.survey_version is not None and body.survey_version != questionnaire.survey_version:
+        raise InvalidAnswers(f"questionnaire {questionnaire.id} version {questionnaire.version} mirrors survey "
+                             f"{questionnaire.survey_version or '(none)'}, not {body.survey_version}")
     questions = {q.id: q for q in questionnaire.questions}
     for question_id, answer in body.answers.items():
         question = questions.get(question_id)

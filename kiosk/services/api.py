@@ -419,9 +419,14 @@ class ApiClient:
             return None
 
     def submit_questionnaire(self, questionnaire_id: str, version: int, answers: Mapping[str, int | str], *,
-                             language: str = "zh_CN", idempotency_key: str | None = None) -> SurveyAck:
-        body = {"questionnaire_id": questionnaire_id, "version": version, "language": language,
-                "answers": dict(answers)}
+                             language: str = "zh_CN", idempotency_key: str | None = None,
+                             survey_version: str | None = None) -> SurveyAck:
+        """Answers to questionnaire ``questionnaire_id`` at ``version``; ``survey_version`` (the
+        catalogue survey asked) makes the service refuse answers to questions it does not mirror."""
+        body: dict[str, Any] = {"questionnaire_id": questionnaire_id, "version": version, "language": language,
+                                "answers": dict(answers)}
+        if survey_version:
+            body["survey_version"] = survey_version
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return SurveyAck.from_json(self._request("POST", "/v1/surveys/questionnaire", body=body,
                                                  headers=headers).data)

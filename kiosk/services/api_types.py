@@ -128,8 +128,18 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class ProgressItem:
+    """One item applied for: its fee-line code and, when the filing kiosk sent it, its name."""
+
+    code: str
+    name_zh: str | None = None
+    name_en: str | None = None
+
+
+@dataclass(frozen=True)
 class Progress:
-    """An application's status timeline, as a receipt holder may see it."""
+    """An application's status timeline, as a receipt holder may see it. ``items``: what was
+    applied for (empty from a service older than the field)."""
 
     application_no: str
     stage: str
@@ -140,6 +150,7 @@ class Progress:
     tracking_no: str | None
     rejection_reason: str | None
     timeline: tuple[TimelineEntry, ...]
+    items: tuple[ProgressItem, ...] = ()
 
     @classmethod
     def from_json(cls, data: Any) -> Progress:
@@ -151,9 +162,15 @@ class Progress:
             e_label = e.obj("label")
             entries.append(TimelineEntry(e.str("stage"), e_label.str("zh"), e_label.str("en"), e.datetime("at"),
                                          e.opt_str("tracking_no"), e.opt_str("reason")))
+        items = []
+        for i, item in enumerate(r.list("items") if data.get("items") is not None else []):
+            it = _Reader(item, f"progress.items[{i}]")
+            name = it.obj("name") if item.get("name") is not None else None
+            items.append(ProgressItem(it.str("code"), name.str("zh") if name else None,
+                                      name.str("en") if name else None))
         return cls(r.str("application_no"), r.str("stage"), label.str("zh"), label.str("en"),
                    r.str("collection_method"), r.date("expected_ready_on"), r.opt_str("tracking_no"),
-                   r.opt_str("rejection_reason"), tuple(entries))
+                   r.opt_str("rejection_reason"), tuple(entries), tuple(items))
 
 
 @dataclass(frozen=True)
@@ -256,11 +273,14 @@ class Question:
 
 @dataclass(frozen=True)
 class Questionnaire:
+    """``survey_version``: the catalogue survey version it mirrors (None from an older service)."""
+
     id: str
     version: int
     title_zh: str
     title_en: str
     questions: tuple[Question, ...]
+    survey_version: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> Questionnaire:
@@ -277,7 +297,8 @@ class Questionnaire:
                 choices.append(Choice(c.str("id"), c_text.str("zh"), c_text.str("en")))
             questions.append(Question(r.str("id"), r.str("kind"), text.str("zh"), text.str("en"), r.bool("required"),
                                       tuple(choices)))
-        return cls(q.str("id"), q.int("version"), title.str("zh"), title.str("en"), tuple(questions))
+        return cls(q.str("id"), q.int("version"), title.str("zh"), title.str("en"), tuple(questions),
+                   q.opt_str("survey_version"))
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Turn the domain's :class:`~kiosk.domain.application.Application` into the JSON the central service takes.
 
-The central service reads a few fields itself (number, token hash, fees, collection, phone for SMS,
-ID number for photo reuse) and keeps the whole application sealed under ``details``. ``details`` is
-a faithful, generic JSON rendering of the dataclass tree (dates as ISO text, enums as values), so a
-field the domain area adds later travels without a change here.
+The central service reads a few fields itself (number, token hash, fees and their names, collection,
+phone for SMS, ID number for photo reuse) and keeps the whole application sealed under
+``details``. ``details`` is a faithful, generic JSON rendering of the dataclass tree (dates as ISO
+text, enums as values), so a field the domain area adds later travels without a change here.
 
 Payment records come from the payments area (``JournalEntry.payment_record()``: ``ecr_ref``,
 ``amount_fen``, ``trace_no``, ``batch_no``, ``rrn``, ``auth_code``, ``pan_masked``,
@@ -20,7 +20,10 @@ from datetime import date, datetime
 from typing import Any
 
 from kiosk.domain.application import Application
+from kiosk.domain.fees import FeeLine
 
+ITEM_NAME_ZH_MAX = 120  # central/schemas.py ItemName
+ITEM_NAME_EN_MAX = 160
 _PAYMENT_FIELDS = {"trace_no": 16, "batch_no": 16, "rrn": 32, "auth_code": 16, "terminal_id": 32,
                    "merchant_id": 32}
 
@@ -58,6 +61,21 @@ def payment_for_central(record: Mapping[str, object]) -> dict[str, object]:
     return payment
 
 
+def fee_line_item(line: FeeLine) -> dict[str, Any]:
+    """One ``items`` entry: code, fee and the line's name (the service lists it with the progress).
+    The name is cut to the service's bounds rather than letting a long catalogue name make the
+    whole application unfileable."""
+    item: dict[str, Any] = {"code": line.code, "fee_fen": line.amount_fen}
+    zh, en = _one_line(line.name.zh)[:ITEM_NAME_ZH_MAX], _one_line(line.name.en)[:ITEM_NAME_EN_MAX]
+    if zh and en:
+        item["name"] = {"zh": zh, "en": en}
+    return item
+
+
+def _one_line(text: str) -> str:
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
 def application_payload(application: Application, *, filed_at: datetime,
                         photo_jpeg: bytes | None = None) -> dict[str, Any]:
     """The body of ``POST /v1/applications`` without the number, token hash and payments (the
@@ -65,7 +83,7 @@ def application_payload(application: Application, *, filed_at: datetime,
     details = to_jsonable(application)
     if isinstance(details.get("photo"), dict):
         details["photo"].pop("photo_ref", None)  # a handle into this process's memory, meaningless elsewhere
-    items = [{"code": line.code, "fee_fen": line.amount_fen} for line in application.fees.lines]
+    items = [fee_line_item(line) for line in application.fees.lines]
     return {
         "service": application.items[0].code if application.items else "unknown",
         "items": items,

@@ -87,7 +87,8 @@ def _deliver_rating(api: ApiClient, item: OutboxItem) -> Mapping[str, Any]:
 def _deliver_questionnaire(api: ApiClient, item: OutboxItem) -> Mapping[str, Any]:
     p = item.payload
     ack = api.submit_questionnaire(str(p["questionnaire_id"]), p["version"], p["answers"],
-                                   language=str(p.get("language") or "zh_CN"), idempotency_key=item.row_id)
+                                   language=str(p.get("language") or "zh_CN"), idempotency_key=item.row_id,
+                                   survey_version=str(p.get("survey_version") or "") or None)
     return {"id": ack.id, "replayed": ack.replayed}
 
 

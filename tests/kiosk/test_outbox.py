@@ -124,8 +124,10 @@ def test_the_payload_carries_what_the_central_service_reads(outbox: Outbox) -> N
     assert item is not None
     body = item.payload
     assert (body["service"], body["total_fen"], body["collection_method"]) == ("passport", 13500, "postal")
-    assert body["items"] == [{"code": "passport", "fee_fen": 12000},
-                             {"code": "hkmo_endorsement:G:HK:single_3m", "fee_fen": 1500}]
+    assert body["items"] == [{"code": "passport", "fee_fen": 12000,
+                              "name": {"zh": "普通护照", "en": "Ordinary passport"}},
+                             {"code": "hkmo_endorsement:G:HK:single_3m", "fee_fen": 1500,
+                              "name": {"zh": "港澳签注", "en": "HK endorsement"}}]
     assert (body["phone"], body["id_number"]) == (MOBILE, ID_NUMBER)
     assert body["details"]["applicant"]["name"] == NAME
     assert body["details"]["applicant"]["document_type"] == "resident_id"
