@@ -11,7 +11,12 @@ Start-up order (:meth:`Runtime.start`) and why:
 4. the **sender** starts delivering what recovery and earlier runs left ready;
 5. a first **health check** of every device (each posted as ``DeviceHealthChanged``, so the session
    knows whether to show the attract screen or out-of-service);
-6. the **heartbeat** (health to the central service, notices for the attract screen).
+6. the **heartbeat** (health to the central service, notices for the attract screen, the central
+   catalogue: its first round runs at once, so the catalogue is fetched at start-up).
+
+The catalogue the central service serves is swapped into the session between people only:
+register ``runtime.catalogue.listener(session)`` as an event listener of the app (or the headless
+driver), see :mod:`kiosk.services.catalogue_updates`.
 
 ``post`` is the UI's thread-safe ``app.post``. The UI is built after the runtime (it needs the
 command sink and the frame source), so :class:`PostRelay` holds events posted before the UI is
@@ -33,6 +38,7 @@ from kiosk.config import KioskConfig
 from kiosk.services.api import ApiClient
 from kiosk.services.api_errors import CredentialsError
 from kiosk.services.camera_service import CameraService
+from kiosk.services.catalogue_updates import CatalogueUpdates
 from kiosk.services.devices import DeviceHub
 from kiosk.services.executor import ServiceExecutor
 from kiosk.services.heartbeat import Heartbeat
@@ -98,6 +104,7 @@ class Runtime:
     delivery_listeners: list[Callable[[SenderEvent], None]] = field(default_factory=list)
     recovery: RecoveryReport | None = None
     started: bool = False
+    catalogue: CatalogueUpdates | None = None
 
     # -- what the UI is given ------------------------------------------------------------------------
     def execute(self, command: Any) -> None:
@@ -210,12 +217,11 @@ def build_runtime(config: KioskConfig, post: Callable[[Any], None], *,
         finally:
             hub.release_camera("test")
 
-    def set_questionnaire(found: tuple[str, int]) -> None:
-        executor.questionnaire = found
-
     sender = Sender.from_config(config, outbox, client, on_event=delivered) if client is not None else None
+    catalogue = CatalogueUpdates.from_config(config, client, today=lambda: clock().date())
     heartbeat = Heartbeat(client, hub, outbox, post, interval=config.central.heartbeat_interval,
-                          on_questionnaire=set_questionnaire, on_round=recover_if_blocked)
+                          on_questionnaire=executor.learn_questionnaire, on_round=recover_if_blocked,
+                          catalogue=catalogue)
     maintenance = MaintenanceService(hub=hub, readers=readers, outbox=outbox, payments=payments, ledger=ledger,
                                      hall=executor.hall, paper_width_dots=executor.paper_width_dots, post=post,
                                      reprint=executor.reprint_last_receipt, camera_frame=camera_frame,
@@ -223,4 +229,5 @@ def build_runtime(config: KioskConfig, post: Callable[[Any], None], *,
     executor.maintenance = maintenance
     return Runtime(config=config, post=post, outbox=outbox, api=client, sender=sender, journal=journal,
                    payments=payments, ledger=ledger, photos=photos, hub=hub, readers=readers, camera=camera,
-                   executor=executor, maintenance=maintenance, heartbeat=heartbeat, delivery_listeners=listeners)
+                   executor=executor, maintenance=maintenance, heartbeat=heartbeat, delivery_listeners=listeners,
+                   catalogue=catalogue)

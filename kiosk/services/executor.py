@@ -126,6 +126,7 @@ class ServiceExecutor:
         self.hall = HallHeader.from_config(config.kiosk)
         self.paper_width_dots = config.devices.printer.paper_width_dots
         self.questionnaire = DEFAULT_QUESTIONNAIRE
+        self.questionnaire_survey_version: str | None = None  # the catalogue survey it mirrors, once known
         self.lanes = {name: Lane(name) for name in LANES}
         self._lock = threading.Lock()
         self._applications: dict[str, Application] = {}
@@ -278,15 +279,29 @@ class ServiceExecutor:
     def _submit_rating(self, command: c.SubmitRating) -> None:
         if self.outbox is not None:
             self.outbox.enqueue("rating", {"rating": command.rating,
-                                           "language": self.config.kiosk.default_language})
+                                           "language": command.language or self.config.kiosk.default_language})
+
+    def learn_questionnaire(self, questionnaire: Any) -> None:
+        """The central service's active questionnaire (``api_types.Questionnaire``, fetched by the
+        heartbeat): answers are filed against its id and version."""
+        self.questionnaire = (questionnaire.id, questionnaire.version)
+        self.questionnaire_survey_version = questionnaire.survey_version
 
     def _submit_survey(self, command: c.SubmitSurvey) -> None:
+        """Queued against the central questionnaire, naming the catalogue survey version asked (the
+        catalogue is the source of truth): the service refuses answers to a survey its questionnaire
+        does not mirror, and the row stays ``failed`` for maintenance rather than being misfiled."""
         if self.outbox is None:
             return
         questionnaire_id, version = self.questionnaire
+        mirrored = self.questionnaire_survey_version
+        if command.survey_version and mirrored is not None and mirrored != command.survey_version:
+            log.warning("survey %s answered, but the central questionnaire %s v%s mirrors survey %s",
+                        command.survey_version, questionnaire_id, version, mirrored)
         self.outbox.enqueue("questionnaire", {"questionnaire_id": questionnaire_id, "version": version,
+                                              "survey_version": command.survey_version or None,
                                               "answers": dict(command.answers),
-                                              "language": self.config.kiosk.default_language})
+                                              "language": command.language or self.config.kiosk.default_language})
 
     # -- payments ---------------------------------------------------------------------------------
     def _charge(self, command: c.Charge) -> None:
@@ -390,7 +405,8 @@ class ServiceExecutor:
         self._post(central_lookups.lookup_slots(self.api, command, today, remember))
 
     def _book_appointment(self, command: c.BookAppointment) -> None:
-        answer = central_lookups.book_appointment(self.api, command, self.config.kiosk.default_language)
+        answer = central_lookups.book_appointment(self.api, command,
+                                                  command.language or self.config.kiosk.default_language)
         if isinstance(answer, e.AppointmentBooked):
             with self._lock:
                 self._booked_person = command.person

@@ -5,9 +5,11 @@ One background thread. Each round: poll the printer (paper can run out while the
 an essential printer down must take the kiosk out of service before someone starts) and the camera
 (so the check before a paid flow finds it fresh instead of opening it), send the
 health snapshot and outbox counts, fetch the notices (posted as
-:class:`~kiosk.services.service_events.NoticesUpdated` when they changed) and, once, the
-questionnaire's id and version (the survey answers are filed against them); ``on_round`` lets
-the runtime queue payment recovery while payments are blocked. A failed round is
+:class:`~kiosk.services.service_events.NoticesUpdated` when they changed), the catalogue (``GET
+/v1/catalogue`` with its ETag; :class:`~kiosk.services.catalogue_updates.CatalogueUpdates` checks
+it and keeps it for the next session) and, once, the questionnaire (the survey answers are filed
+against its id and version); ``on_round`` lets the runtime queue payment recovery while payments
+are blocked. A failed round is
 logged and retried at the next interval: heartbeats are reports, never queued.
 """
 
@@ -22,6 +24,8 @@ from kiosk.services import central_lookups
 from kiosk.services.api import ApiClient
 from kiosk.services.api_errors import ApiError
 from kiosk.services.api_types import DeviceHealth as CentralDeviceHealth
+from kiosk.services.api_types import Questionnaire
+from kiosk.services.catalogue_updates import CatalogueUpdates
 from kiosk.services.devices import DeviceHub
 from kiosk.services.outbox import Outbox
 from kiosk.services.service_events import NoticesUpdated
@@ -34,8 +38,8 @@ SOFTWARE_VERSION = "exit-entry-kiosk 0.1"
 
 class Heartbeat:
     def __init__(self, api: ApiClient | None, hub: DeviceHub, outbox: Outbox | None, post: Callable[[Event], None], *,
-                 interval: float, on_questionnaire: Callable[[tuple[str, int]], None] | None = None,
-                 on_round: Callable[[], None] | None = None) -> None:
+                 interval: float, on_questionnaire: Callable[[Questionnaire], None] | None = None,
+                 on_round: Callable[[], None] | None = None, catalogue: CatalogueUpdates | None = None) -> None:
         self.api = api
         self.hub = hub
         self.outbox = outbox
@@ -43,6 +47,7 @@ class Heartbeat:
         self.interval = interval
         self._on_questionnaire = on_questionnaire
         self._on_round = on_round
+        self.catalogue = catalogue
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.notices: tuple[Mapping[str, Any], ...] = ()
@@ -83,6 +88,8 @@ class Heartbeat:
             return False
         sent = self._send_heartbeat()
         self._refresh_notices()
+        if self.catalogue is not None:
+            self.catalogue.fetch()
         if not self._questionnaire_known:
             self._fetch_questionnaire()
         return sent
@@ -123,4 +130,4 @@ class Heartbeat:
             return
         self._questionnaire_known = True
         if questionnaire is not None and self._on_questionnaire is not None:
-            self._on_questionnaire((questionnaire.id, questionnaire.version))
+            self._on_questionnaire(questionnaire)

@@ -258,39 +258,47 @@ class LookupSlots(Command):
 @dataclass(frozen=True)
 class BookAppointment(Command):
     """Services (central API): book ``slot_id`` for ``person``. Answered by ``AppointmentBooked`` /
-    ``AppointmentFailed``."""
+    ``AppointmentFailed``. ``language``: the session's, for the service's messages."""
 
     service: str
     slot_id: str
     person: Person = field(repr=False)
     mobile: str = field(default="", repr=False)
+    language: str = "zh_CN"
 
 
 @dataclass(frozen=True)
 class RegisterAccommodation(Command):
     """Services (central API): a foreigner's accommodation registration (Exit and Entry
     Administration Law art. 39). ``details``: address, district, arrival, departure, host_name,
-    host_phone, mobile. Answered by ``AccommodationRegistered`` / ``RegistrationFailed``."""
+    host_phone, mobile. Answered by ``AccommodationRegistered`` / ``RegistrationFailed``.
+    ``language``: the session's."""
 
     person: Person = field(repr=False)
     details: Mapping[str, str] = field(repr=False)
     consent_version: str = ""
+    language: str = "zh_CN"
 
 
 @dataclass(frozen=True)
 class SubmitRating(Command):
-    """Services (central API, queued): the one-tap rating, anonymous (flow and rating only)."""
+    """Services (central API, queued): the one-tap rating, anonymous (flow, rating and the
+    session's ``language``)."""
 
     flow: Flow | None
     rating: int
+    language: str = "zh_CN"
 
 
 @dataclass(frozen=True)
 class SubmitSurvey(Command):
-    """Services (central API, queued): questionnaire answers ``(question, option)``, anonymous."""
+    """Services (central API, queued): questionnaire answers ``(question, option)``, anonymous.
+    ``survey_version``: the catalogue's survey asked (the source of truth the central
+    questionnaire mirrors); ``language``: the session's."""
 
     answers: tuple[tuple[str, str], ...]
     survey_version: str = ""
+    language: str = "zh_CN"
 
 
 @dataclass(frozen=True)

@@ -780,7 +780,7 @@ class Session(ApplySteps, OtherSteps):
 
     def rated(self, event: e.RatingGiven) -> None:
         if 1 <= event.rating <= 5:
-            self._emit(c.SubmitRating(self.data.flow, event.rating))
+            self._emit(c.SubmitRating(self.data.flow, event.rating, self.language))
             self._next(S.DONE, rating=event.rating)
 
     def choose_flow(self, event: e.FlowChosen) -> None:

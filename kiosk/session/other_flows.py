@@ -131,7 +131,7 @@ class OtherSteps:
                 return
         data = self.data
         assert data.person is not None and data.slot is not None and data.appointment_service is not None
-        self._emit(c.BookAppointment(data.appointment_service, data.slot.slot_id, data.person, mobile))
+        self._emit(c.BookAppointment(data.appointment_service, data.slot.slot_id, data.person, mobile, self.language))
         self._next(S.APPT_BOOKING, appointment_mobile=mobile)
 
     def appointment_booked(self, event: e.AppointmentBooked) -> None:
@@ -211,7 +211,7 @@ class OtherSteps:
             return
         data = self.data
         assert data.person is not None and data.accommodation is not None
-        self._emit(c.RegisterAccommodation(data.person, data.accommodation, event.consent_version))
+        self._emit(c.RegisterAccommodation(data.person, data.accommodation, event.consent_version, self.language))
         self._next(S.ACCOM_SUBMITTING)
 
     def accommodation_registered(self, event: e.AccommodationRegistered) -> None:
@@ -238,7 +238,7 @@ class OtherSteps:
             self._next(S.SURVEY)
         else:
             answers = tuple((q.code, self.data.survey_answers[q.code]) for q in questions)
-            self._emit(c.SubmitSurvey(answers, self.catalogue.survey_version))
+            self._emit(c.SubmitSurvey(answers, self.catalogue.survey_version, self.language))
             self._next(S.SURVEY_DONE)
 
     def survey_back(self, event: e.Back) -> None:
