@@ -12,7 +12,7 @@ from typing import Any
 from central.context import utc_now
 from central.notices import NoticeFields, save_notice
 from drivers.idcard.sample_cards import SampleCard
-from kiosk.config import DEFAULTS_FILE, SIMULATED_FILE, KioskConfig, load_config
+from kiosk.config import DEFAULTS_FILE, REPO_ROOT, SIMULATED_FILE, KioskConfig, load_config
 from kiosk.domain.identity import id_number_check_digit
 from kiosk.runtime import Runtime, build_runtime
 from tests.central.harness import KIOSK_ID, KIOSK_SECRET, CentralHarness
@@ -68,8 +68,10 @@ source = {CAMERA_IMAGE}
 
 @contextmanager
 def live_central(tmp: Path) -> Iterator[CentralHarness]:
-    """The reference central service on SQLite, serving on an ephemeral loopback port."""
-    harness = CentralHarness.build(f"sqlite:///{tmp / 'central.sqlite3'}", tmp)
+    """The reference central service on SQLite, serving on an ephemeral loopback port (and the
+    repository's catalogue at ``/v1/catalogue``, as ``kiosk-central serve`` does by default)."""
+    harness = CentralHarness.build(f"sqlite:///{tmp / 'central.sqlite3'}", tmp,
+                                   catalogue=REPO_ROOT / "config" / "catalogue.json")
     harness.serve()
     try:
         yield harness

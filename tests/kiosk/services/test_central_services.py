@@ -112,6 +112,7 @@ def test_heartbeat_and_notices(online: Runtime, recorder: EventRecorder, central
     assert online.heartbeat.tick()
     assert sum(isinstance(x, NoticesUpdated) for x in recorder.events) == 1  # unchanged: not posted again
     assert online.executor.questionnaire == ("satisfaction", 1)  # learnt from the service
+    assert online.catalogue is not None and online.catalogue.waiting is None  # the same catalogue as the local file
     with central.central.database.read() as session:
         from central.models import Kiosk
         assert session.get(Kiosk, "KIOSK001").last_heartbeat_at is not None
