@@ -88,10 +88,12 @@ class KioskApp(App):
         self.executor = commands_ui.UiCommands(self)
         self._inbox: deque[Any] = deque()
         self._inbox_lock = threading.Lock()
-        self._drain = Clock.create_trigger(self._drain_inbox, 0)
+        # -1: before the next frame is drawn (Clock.tick_draw runs after input), so a touch's event,
+        # the session's answer and the screen switch all land in the frame being drawn.
+        self._drain = Clock.create_trigger(self._drain_inbox, -1)
         self._screens: dict[str, Any] = {}
         self._pending_screen: str | None = None
-        self._switch = Clock.create_trigger(self._apply_screen_switch, 0)
+        self._switch = Clock.create_trigger(self._apply_screen_switch, -1)  # several shows: the last wins
         self.sounds = Sounds()
         self.sheet: Any = None
         self._last_activity = -ACTIVITY_INTERVAL
@@ -125,7 +127,8 @@ class KioskApp(App):
         self.bind(elder=lambda _app, value: setattr(self.theme, "elder", value))
         Window.bind(size=lambda _w, size: self.theme.fit(*size))
         self.theme.fit(*Window.size)
-        Window.clearcolor = self.theme.background
+        Window.clearcolor = self.theme.background  # the background itself (kiosk.kv draws none)
+        self.theme.bind(background=lambda _theme, colour: setattr(Window, "clearcolor", colour))
         if os.environ.get("SDL_VIDEODRIVER") == "offscreen":
             # Offscreen, a buffer swap does not wait for the (software) renderer, so frames queue up
             # unseen until something syncs, e.g. the next label texture upload, which then waits for
