@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kivy.core.window import Keyboard, Window
-from kivy.properties import StringProperty
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.label import Label
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,31 @@ class HotKey:
     action: Callable[[], str | None]
 
 
+PANEL_KV_NAME = "kiosk-hotkeys.kv"
+PANEL_KV = """
+<HotKeyPanel>:
+    size_hint: None, None
+    size: self.texture_size[0] + 24, self.texture_size[1] + 16
+    color: 1, 1, 1, 1
+    font_size: 15
+    markup: True
+    halign: "left"
+    opacity: 1 if self.shown else 0
+    canvas.before:
+        Color:
+            rgba: 0.05, 0.1, 0.2, 0.8
+        Rectangle:
+            pos: self.pos
+            size: self.size
+"""
+
+
 class HotKeyPanel(Label):
-    """The list of hot keys and the last result, in a translucent box (bottom right)."""
+    """The list of hot keys and the last result, in a dark translucent box at the right edge (its
+    own kv rule comes after ``<Label>``'s, so the theme's label colour and size do not apply)."""
 
     status = StringProperty("")
+    shown = BooleanProperty(True)
 
     def on_touch_down(self, touch: Any) -> bool:
         return False  # never in the way of the screen underneath
@@ -64,19 +86,13 @@ class HotKeys:
 
     def install(self) -> HotKeys:
         """Call once the app is built (``app.root`` exists), e.g. from ``on_start``."""
-        lines = ["Simulators (keys):"] + [f"[b]{h.key.upper()}[/b]  {h.label}" for h in self.hotkeys]
-        panel = HotKeyPanel(text="\n".join(lines), markup=True, size_hint=(None, None), halign="left",
-                            valign="top", font_size=15, color=(1, 1, 1, 1))
-        panel.bind(texture_size=lambda w, size: setattr(w, "size", (size[0] + 24, size[1] + 16)),
-                   status=lambda w, status: setattr(w, "text", "\n".join([*lines, "", status] if status else lines)))
-        with panel.canvas.before:
-            from kivy.graphics import Color, Rectangle
-
-            Color(0.05, 0.1, 0.2, 0.72)
-            backdrop = Rectangle(pos=panel.pos, size=panel.size)
-        panel.bind(pos=lambda _w, pos: setattr(backdrop, "pos", pos),
-                   size=lambda _w, size: setattr(backdrop, "size", size))
-        panel.bind(size=self._place)
+        # Loaded after the app's kv files, so that this rule comes after ``<Label>``'s and wins.
+        Builder.unload_file(PANEL_KV_NAME)
+        Builder.load_string(PANEL_KV, filename=PANEL_KV_NAME)
+        lines = ["Simulators (F12 hides this):"] + [f"[b]{h.key.upper()}[/b]  {h.label}" for h in self.hotkeys]
+        panel = HotKeyPanel(text="\n".join(lines))
+        panel.bind(status=lambda w, status: setattr(w, "text", "\n".join([*lines, "", status] if status else lines)),
+                   size=self._place)
         Window.bind(size=self._place)
         self.app.root.add_widget(panel)
         self.panel = panel
@@ -85,10 +101,13 @@ class HotKeys:
         return self
 
     def _place(self, *_: Any) -> None:
-        if self.panel is not None:
-            self.panel.pos = (Window.width - self.panel.width - 8, 8 + Window.height * 0.12)
+        if self.panel is not None:  # right edge, in the middle: clear of the header and the footer
+            self.panel.pos = (Window.width - self.panel.width - 6, (Window.height - self.panel.height) / 2)
 
     def _on_key_down(self, _window: Any, key: int, *_: Any) -> bool:
+        if key == keycode("f12") and self.panel is not None:
+            self.panel.shown = not self.panel.shown
+            return True
         hotkey = self.by_code.get(key)
         if hotkey is None:
             return False

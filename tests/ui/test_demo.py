@@ -115,6 +115,9 @@ def test_hot_keys_are_listed_on_screen_and_mapped_from_the_keyboard(kiosk, pilot
         assert sims.printer.paper == "out" and "paper pulled" in keys.panel.text
         Window.dispatch("on_key_down", keycode("f6"), 0, None, [])
         assert sims.printer.paper == "ok"
+        assert keys.panel.color == [1, 1, 1, 1]  # its own rule, not the theme's label colour
+        Window.dispatch("on_key_down", keycode("f12"), 0, None, [])
+        assert not keys.panel.shown and keys.panel.opacity == 0  # out of the way, keys still work
     finally:
         Window.unbind(on_key_down=keys._on_key_down)
         kiosk.app.root.remove_widget(keys.panel)
