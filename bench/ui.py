@@ -191,6 +191,7 @@ class Driver:
             self.pilot.press("cancel")
         else:
             self.progress_answers = 0
+            self.kiosk.runtime.executor.wait_idle(5)  # the scanner armed (a code before that is not read)
             self.sims.scanner.scan(payload)
             step = lambda: self.kiosk.session.step.value  # noqa: E731
             self.until(lambda: self.progress_answers > 0 and self.app.current_screen == step()

@@ -369,6 +369,7 @@ class UiWalkthrough:
         p.press("flow_progress")
         self.expect("progress_entry")
         self.shot()
+        self.runtime.executor.wait_idle(5)  # the scanner armed: a code read before that is dropped
         self.sims.scanner.scan(payload)
         self.expect("progress_timeline")
         self.check(self.number in self.texts(), "the timeline does not show the application number")
