@@ -603,7 +603,8 @@ def interactive(ctx: Any, work: Path) -> None:
                  "(F1 ID card, F2/F3 bank card approves/declines, F4 scan the last receipt, F5/F6 paper); "
                  "close the window to end the demo")
         subprocess.run([sys.executable, "-m", "demo.ui_walkthrough", "--windowed", "--work", str(work),
-                        "--central-url", url, "--secret-file", str(secret_file), "--kiosk-id", kiosk_id],
+                        "--central-url", url, "--secret-file", str(secret_file), "--kiosk-id", kiosk_id,
+                        "--camera", WALK_UP_ONCE],
                        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), check=True)
 
 
@@ -612,7 +613,7 @@ def windowed(args: argparse.Namespace) -> int:
     from kiosk.ui.bootstrap import WindowSettings
 
     work = Path(args.work)
-    config = walkthrough_config(work, args.central_url, Path(args.secret_file), args.kiosk_id)
+    config = walkthrough_config(work, args.central_url, Path(args.secret_file), args.kiosk_id, args.camera)
 
     def add_hot_keys(kiosk: Any) -> None:
         from kiosk.ui.hotkeys import HotKeys
