@@ -275,8 +275,8 @@ def child(args: argparse.Namespace) -> None:
             for i in range(args.sessions):
                 driver.mixed(i)
                 if i and i % 100 == 0:
-                    print(f"  ... {i} sessions, rss {rss_kb() / 1024:.1f} MB, threads {threading.active_count()}, "
-                          f"files {open_files()}", file=sys.stderr, flush=True)
+                    print(f"PROGRESS {i} sessions: rss {rss_kb() / 1024:.1f} MB, threads {threading.active_count()}, "
+                          f"files {open_files()}", flush=True)
             kiosk.runtime.executor.wait_idle(10)
             gc.collect()
             after = (rss_kb(), threading.active_count(), open_files())
@@ -338,6 +338,8 @@ def main() -> int:
             print("touch -> next screen drawn (ms): " + line[6:] + " (target p95 <= 50 ms)")
         elif line.startswith("DETAIL"):
             print("  " + line[7:])
+        elif line.startswith("PROGRESS"):
+            print("  " + line[9:])
         elif line.startswith("SESSIONS"):
             print("scripted sessions: " + line[9:] + " (target: RSS growth <= 5 MB, threads and files flat)")
     print(f"load average after: {load()}")
