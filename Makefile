@@ -40,7 +40,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[central,test]'
 	@touch $(STAMP)
 
-venv: $(STAMP)
+venv: debs-runtime $(STAMP)
 
 demo: debs-runtime $(STAMP)
 	@if [ -z "$$DISPLAY" ]; then export $(HEADLESS_ENV); fi; $(PY) demo/run.py

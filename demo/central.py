@@ -94,6 +94,17 @@ def run(ctx: Any) -> None:  # ctx: demo.run.DemoContext
     file_one_application(ctx, config, api)
 
 
+def register_kiosk(central_data: Path, kiosk_id: str, name: str, secret_file: Path) -> None:
+    """Register another kiosk at the demo's central service. Why each demo step has its own kiosk id:
+    an application number is ``{kiosk_id}{yymmdd}{seq}`` with the sequence kept in the kiosk's own
+    data directory, so two steps filing as one kiosk from two data directories would both number
+    ``...0001`` and the second would be refused (409)."""
+    secret_file.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "central", "add-kiosk", "--data-dir", str(central_data), "--name", name,
+                    "--secret-file", str(secret_file), "--rotate", kiosk_id],
+                   cwd=ROOT, check=True, capture_output=True, text=True, timeout=120)
+
+
 def file_one_application(ctx: Any, config: Any, api: ApiClient) -> None:
     """Outbox -> sender -> signed POST, then a stage change and the progress lookup by receipt code."""
     outbox = Outbox(ctx.out / "central" / "demo-kiosk-outbox.sqlite3",

@@ -41,7 +41,8 @@ from kiosk.session import events as e
 from kiosk.session.flow import Session, SessionData
 from kiosk.session.steps import Flow, Step
 
-KIOSK_ID = "KIOSK001"
+KIOSK_ID = "KIOSK001"   # with a central service of its own
+SHARED_KIOSK_ID = "KIOSKSV1"  # at the demo's central service, next to demo.central's KIOSK001
 FORM = {"mobile": "13800138000", "emergency_name": "林小红", "emergency_phone": "13900139000",
         "occupation": "employee", "purpose": "tourism"}
 ITEMS = (ItemChoice("hkmo_permit"), ItemChoice("hkmo_endorsement"))
@@ -97,11 +98,11 @@ def own_central(out: Path, secret_file: Path) -> Iterator[str]:
         central.database.dispose()
 
 
-def kiosk_config(out: Path, url: str, secret_file: Path) -> KioskConfig:
+def kiosk_config(out: Path, url: str, secret_file: Path, kiosk_id: str = KIOSK_ID) -> KioskConfig:
     site = out / "site.ini"
     site.write_text(f"""
 [kiosk]
-id = {KIOSK_ID}
+id = {kiosk_id}
 hall_name_zh = 示例市公安局出入境服务大厅
 hall_name_en = Example City Exit-Entry Service Hall
 data_dir = {out / 'kiosk'}
@@ -296,9 +297,11 @@ def run(ctx: Any) -> None:  # ctx: demo.run.DemoContext
     (out / "kiosk").mkdir(parents=True)
     url = getattr(ctx, "central_url", None)
     if url:
-        config = load_config([DEFAULTS_FILE, SIMULATED_FILE])
-        secret_file = config.resolve(config.central.secret_file)
-        Walkthrough(ctx, out, kiosk_config(out, url, secret_file)).run()
+        from demo.central import register_kiosk
+
+        secret_file = out / "central.secret"
+        register_kiosk(ctx.out / "central", SHARED_KIOSK_ID, "kiosk services demo", secret_file)
+        Walkthrough(ctx, out, kiosk_config(out, url, secret_file, SHARED_KIOSK_ID)).run()
         return
     secret_file = out / "central.secret"
     with own_central(out, secret_file) as url:

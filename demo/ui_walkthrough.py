@@ -559,21 +559,15 @@ def run_child(out: Path, work: Path, central_url: str, secret_file: Path, kiosk_
     return notes
 
 
-def register_kiosk(central_data: Path, kiosk_id: str, secret_file: Path) -> None:
-    """Register this kiosk at the demo's central service (its own id: its own application numbers)."""
-    secret_file.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "central", "add-kiosk", "--data-dir", str(central_data), "--name",
-                    "UI walkthrough kiosk", "--secret-file", str(secret_file), "--rotate", kiosk_id],
-                   cwd=ROOT, check=True, capture_output=True, text=True, timeout=120)
-
-
 @contextlib.contextmanager
 def central_for(ctx: Any, work: Path) -> Iterator[tuple[str, Path, str]]:
     """(url, secret file, kiosk id): the demo's central service, or one of our own."""
     url = getattr(ctx, "central_url", None)
     if url:
+        from demo.central import register_kiosk
+
         secret_file = work / "central.secret"
-        register_kiosk(ctx.out / "central", KIOSK_ID, secret_file)
+        register_kiosk(ctx.out / "central", KIOSK_ID, "UI walkthrough kiosk", secret_file)
         yield url, secret_file, KIOSK_ID
         return
     from demo.kiosk_services import KIOSK_ID as OWN_ID

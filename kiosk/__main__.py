@@ -94,6 +94,8 @@ def assemble(config: KioskConfig, window: Any = None) -> AssembledKiosk:
             app.stop()
 
     app.event_listeners.append(on_event)
+    if runtime.catalogue is not None:  # the central service's catalogue, swapped in between people
+        app.event_listeners.append(runtime.catalogue.listener(session))
     relay.connect(app.post)
     return AssembledKiosk(config, runtime, session, app)
 
