@@ -26,7 +26,7 @@ NORMAL = {
     "secondary": "#DCE6F2", "secondary_ink": "#163D70",
     "text": "#1E2A38", "muted": "#55657A", "accent": "#B8322A",
     "success": "#2E7D32", "warning": "#9A5B00", "danger": "#B3261E", "header": "#16406F",
-    "header_ink": "#FFFFFF", "disabled": "#A9B4C2",
+    "header_ink": "#FFFFFF", "disabled": "#738296",
 }
 # Elder mode: black on white, darker blue, stronger lines (WCAG AAA contrast for body text).
 HIGH_CONTRAST = {

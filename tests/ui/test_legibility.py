@@ -1,0 +1,40 @@
+"""A greyed-out button still says what it will do: its text stays readable against what is behind it."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def luminance(rgba) -> float:
+    def channel(x: float) -> float:
+        return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+@pytest.mark.parametrize("kind", ["primary", "secondary", "ghost", "danger"])
+def test_disabled_button_text_is_readable(kiosk, pilot, kind: str, elder: bool) -> None:
+    from kiosk.ui.widgets.common import KButton
+
+    app = kiosk.app
+    if app.elder != elder:
+        app.toggle_elder()
+    try:
+        button = KButton(text="确认并缴费 Confirm", kind=kind, disabled=True)
+        app.root.add_widget(button)
+        pilot.pause(1)
+        # Kivy's Label draws disabled text in disabled_color, not color.
+        assert list(button.disabled_color) == list(button.colours[1])
+        background = button.colours[0] if button.colours[0][3] > 0 else app.theme.background
+        assert contrast(button.disabled_color, background) >= 3.0
+        app.root.remove_widget(button)
+    finally:
+        if app.elder:
+            app.toggle_elder()
