@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kiosk.domain.catalogue import Catalogue, CatalogueError, Document, ItemChoice, Text
+from kiosk.domain.catalogue import (
+    Catalogue,
+    CatalogueError,
+    Document,
+    Endorsement,
+    EndorsementOption,
+    EndorsementType,
+    ItemChoice,
+    Text,
+)
 
 TOTAL_NAME = Text("合计", "Total")
 
@@ -80,14 +89,42 @@ def compute_fees(catalogue: Catalogue, choices: Iterable[ItemChoice]) -> FeeBrea
         assert etype is not None and destination is not None
         option = etype.option(choice.option)
         assert option is not None
-        entries = catalogue.entries[option.entries]
-        validity = validity_text(option.validity_months)
         for place in destination.places:
-            place_name = next((d.name for d in endorsement.destinations if d.places == (place,)), destination.name)
-            name = Text(
-                f"{endorsement.name.zh}（{etype.name.zh}，{place_name.zh}，{validity.zh}{entries.zh}）",
-                f"{endorsement.name.en} ({etype.name.en}, {place_name.en}, {validity.en}, {entries.en})",
-            )
-            lines.append(FeeLine(f"{endorsement.code}:{etype.code}:{place}:{option.code}", name,
+            lines.append(FeeLine(f"{endorsement.code}:{etype.code}:{place}:{option.code}",
+                                 _endorsement_line_name(catalogue, endorsement, etype, place, option),
                                  endorsement.fees[option.fee]))
     return FeeBreakdown(tuple(lines), sum(line.amount_fen for line in lines), catalogue.version)
+
+
+def fee_line_name(catalogue: Catalogue, code: str) -> Text | None:
+    """The name of a fee line from its code (``passport``, ``hkmo_endorsement:G:HK:single_3m``),
+    as :func:`compute_fees` names it; None when this catalogue does not know the code (an
+    application filed under another catalogue)."""
+    base, _, rest = code.partition(":")
+    item = catalogue.item(base)
+    if isinstance(item, Document):
+        return item.name if not rest else None
+    endorsement = catalogue.endorsement(base)
+    parts = rest.split(":")
+    if endorsement is None or len(parts) != 3:
+        return None
+    etype = endorsement.type(parts[0])
+    option = etype.option(parts[2]) if etype is not None else None
+    if etype is None or option is None or option.entries not in catalogue.entries:
+        return None
+    if not any(parts[1] in d.places for d in endorsement.destinations):
+        return None
+    return _endorsement_line_name(catalogue, endorsement, etype, parts[1], option)
+
+
+def _endorsement_line_name(catalogue: Catalogue, endorsement: Endorsement, etype: EndorsementType, place: str,
+                           option: EndorsementOption) -> Text:
+    entries = catalogue.entries[option.entries]
+    validity = validity_text(option.validity_months)
+    place_name = next((d.name for d in endorsement.destinations if d.places == (place,)), None)
+    if place_name is None:  # a place only reachable through a combined destination
+        place_name = next(d.name for d in endorsement.destinations if place in d.places)
+    return Text(
+        f"{endorsement.name.zh}（{etype.name.zh}，{place_name.zh}，{validity.zh}{entries.zh}）",
+        f"{endorsement.name.en} ({etype.name.en}, {place_name.en}, {validity.en}, {entries.en})",
+    )

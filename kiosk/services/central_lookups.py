@@ -46,14 +46,14 @@ def _offline_or(reason: str, exc: ApiError) -> str:
 def progress_found(progress: Progress) -> e.ProgressFound:
     """The session's event for a progress answer. ``items`` are the fee-line codes filed
     (``hkmo_permit``, ``hkmo_endorsement:G:HK:single_3m``: the base item code before the first
-    colon is the catalogue's), in filing order; the service's names for them are not carried by
-    the session's event."""
+    colon is the catalogue's), in filing order, with the service's names for them."""
     stages = tuple(e.ProgressStage(entry.stage, entry.at, entry.tracking_no or entry.reason or "")
                    for entry in progress.timeline)
     collection = progress.collection_method if progress.collection_method in ("pickup", "postal") else None
-    items = tuple(item.code for item in progress.items if item.code)
-    return e.ProgressFound(progress.application_no, items, stages, progress.expected_ready_on,
-                           collection)  # type: ignore[arg-type]
+    filed = [item for item in progress.items if item.code]
+    return e.ProgressFound(progress.application_no, tuple(item.code for item in filed), stages,
+                           progress.expected_ready_on, collection,  # type: ignore[arg-type]
+                           tuple((item.name_zh or "", item.name_en or "") for item in filed))
 
 
 def lookup_progress(api: ApiClient | None, command: c.LookupProgress) -> e.Event:

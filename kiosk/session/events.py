@@ -371,13 +371,16 @@ class ProgressStage:
 
 @dataclass(frozen=True)
 class ProgressFound(Event):
-    """Services, answering ``LookupProgress``: the application's timeline (oldest first)."""
+    """Services, answering ``LookupProgress``: the application's timeline (oldest first).
+    ``item_names``: the central service's (zh, en) name for each of ``items``, in the same order,
+    ``("", "")`` where it gave none (the session then names the code from its catalogue)."""
 
     application_no: str
     items: tuple[str, ...]
     stages: tuple[ProgressStage, ...]
     expected_ready: date | None = None
     collection: Literal["pickup", "postal"] | None = None
+    item_names: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

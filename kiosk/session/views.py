@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.domain import eligibility
 from kiosk.domain.application import form_needs, implied_destination_and_purpose
 from kiosk.domain.catalogue import Catalogue, Document, Endorsement, Guide, ItemChoice
-from kiosk.domain.fees import FeeError, compute_fees, format_yuan, validity_text
+from kiosk.domain.fees import FeeError, compute_fees, fee_line_name, format_yuan, validity_text
 from kiosk.domain.person import Person
 from kiosk.session.devices import unusable
 from kiosk.session.steps import SCREEN_OF, Flow, Step
@@ -360,6 +360,7 @@ def _progress_timeline(session: Session) -> dict[str, Any]:
     return {
         "application_no": progress.application_no,
         "items": list(progress.items),
+        "item_names": _progress_item_names(session, progress),
         "stages": [{"stage": s.stage, "at": s.at.isoformat() if s.at else None, "detail": s.detail}
                    for s in progress.stages],
         "expected_ready": progress.expected_ready.isoformat() if progress.expected_ready else None,
@@ -367,6 +368,17 @@ def _progress_timeline(session: Session) -> dict[str, Any]:
         "can_print": not printer_known_down,
         "print_note": session.data.print_note,
     }
+
+
+def _progress_item_names(session: Session, progress: Any) -> list[dict[str, str]]:
+    """What was applied for, named as the central service named it at filing time; else as this
+    kiosk's catalogue names the code; else the code itself (never nothing)."""
+    given = list(progress.item_names) + [("", "")] * (len(progress.items) - len(progress.item_names))
+    names = []
+    for code, (zh, en) in zip(progress.items, given, strict=False):
+        local = fee_line_name(session.catalogue, code)
+        names.append({"zh": zh or (local.zh if local else code), "en": en or (local.en if local else code)})
+    return names
 
 
 def _appt_service(session: Session) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.domain.catalogue import ItemChoice, load_catalogue
-from kiosk.domain.fees import FeeError, FeeLine, compute_fees, format_yuan
+from kiosk.domain.fees import FeeError, FeeLine, compute_fees, fee_line_name, format_yuan
 
 CAT = load_catalogue()
 
@@ -88,6 +88,27 @@ def test_a_whole_application_total_and_names() -> None:
     assert fees.catalogue_version == CAT.version
     as_dict = fees.as_dict()
     assert as_dict["total"] == "260.00" and as_dict["lines"][2]["amount"] == "80.00"
+
+
+def test_a_fee_line_is_named_again_from_its_code_exactly_as_when_it_was_charged() -> None:
+    """The progress screen names what was applied for from the codes the central service keeps."""
+    lines = [line for document in CAT.documents for line in compute_fees(CAT, [ItemChoice(document.code)]).lines]
+    for endorsement in CAT.endorsements:
+        for etype in endorsement.types:
+            for destination in etype.destinations:
+                for option in etype.options:
+                    choice = ItemChoice(endorsement.code, etype.code, destination, option.code)
+                    lines += compute_fees(CAT, [choice]).lines
+    assert len(lines) > 50
+    for line in lines:
+        assert fee_line_name(CAT, line.code) == line.name, line.code
+
+
+@pytest.mark.parametrize("code", ["visa", "passport:extra", "hkmo_endorsement", "hkmo_endorsement:G:HK",
+                                  "hkmo_endorsement:Z:HK:single_3m", "hkmo_endorsement:G:TW:single_3m",
+                                  "hkmo_endorsement:G:HK:single_9y", "hkmo_endorsement:G:HK:single_3m:x", ""])
+def test_a_code_this_catalogue_does_not_know_has_no_name(code: str) -> None:
+    assert fee_line_name(CAT, code) is None
 
 
 def test_no_fee_is_guessed_for_a_bad_selection() -> None:

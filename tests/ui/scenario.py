@@ -202,8 +202,8 @@ class Walk:
         stages = (ProgressStage("received", datetime(2026, 11, 20, 9, 12)),
                   ProgressStage("under_review", datetime(2026, 11, 21, 14, 3)),
                   ProgressStage("approved", datetime(2026, 11, 24, 10, 40)))
-        self.answer(ev.ProgressFound("KIOSK0012611200003", ("hkmo_endorsement",), stages, date(2026, 11, 27),
-                                     "postal"), "progress_timeline")
+        self.answer(ev.ProgressFound("KIOSK0012611200003", ("hkmo_endorsement:G:HK:single_3m",), stages,
+                                     date(2026, 11, 27), "postal"), "progress_timeline")
 
     # -- appointment
     def appt_service(self) -> None:

@@ -84,6 +84,12 @@ def test_progress_by_scanning_the_receipt(kiosk, pilot) -> None:
     assert lookup.qr_payload == "PAYLOAD"
     texts = " ".join(w.text for w in pilot.widgets() if hasattr(w, "text"))
     assert "KIOSK0012611200003" in texts and "审批通过" in texts
+    applied_for = pilot.find("applied_for")
+    assert applied_for.text == "港澳签注（个人旅游，香港，3个月一次有效）"
+    pilot.press("language")
+    pilot.wait_until(lambda: kiosk.app.lang == "en", 5)
+    pilot.pause(2)
+    assert applied_for.text == "Hong Kong/Macao endorsement (individual tour, Hong Kong, 3 months, single entry)"
 
 
 def test_progress_by_typing_the_number(kiosk, pilot) -> None:

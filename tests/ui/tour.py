@@ -190,8 +190,8 @@ def _timeline(w: Walk) -> None:
     stages = (ProgressStage("received", datetime(2026, 11, 20, 9, 12)),
               ProgressStage("under_review", datetime(2026, 11, 21, 14, 3)),
               ProgressStage("approved", datetime(2026, 11, 24, 10, 40)))
-    w.answer(ev.ProgressFound("KIOSK0012611200003", ("hkmo_endorsement",), stages, date(2026, 11, 27), "postal"),
-             "progress_timeline")
+    w.answer(ev.ProgressFound("KIOSK0012611200003", ("hkmo_endorsement:G:HK:single_3m",), stages,
+                              date(2026, 11, 27), "postal"), "progress_timeline")
 
 
 def _progress_printing(w: Walk) -> None:

@@ -54,6 +54,10 @@ class ProgressTimelineScreen(KioskScreen):
         ready = self.v("expected_ready")
         return self.app.trf("Expected ready by {date}", lang, date=format_date(ready, lang)) if ready else ""
 
+    def items_text(self, _view: Any, lang: str) -> str:
+        """One line per item applied for, in the current language."""
+        return "\n".join(self.app.pick(name, lang) for name in self.v("item_names") or ())
+
     def print_slip(self) -> None:
         self.post(ev.PrintSlipRequested())
 

@@ -125,6 +125,7 @@ def test_progress_lists_the_items_applied_for(online: Runtime, recorder: EventRe
     online.execute(c.LookupProgress(qr_payload=recorded.progress_payload))
     found = recorder.wait_for(e.ProgressFound)
     assert found.items == ("passport", "hkmo_endorsement:G:HK:single_3m")
+    assert found.item_names == (("普通护照", "Ordinary passport"), ("港澳签注", "HK endorsement"))
     progress = online.api.progress(recorded.progress_payload)
     assert [(i.code, i.name_zh, i.name_en) for i in progress.items] == [
         ("passport", "普通护照", "Ordinary passport"),

@@ -73,6 +73,20 @@ def test_progress_by_qr_code() -> None:
     assert of(commands, c.SubmitRating) == [c.SubmitRating(Flow.PROGRESS, 4)]
 
 
+def test_the_timeline_names_what_was_applied_for() -> None:
+    """The central service's names first; a code it gave no name for is named from the catalogue;
+    a code nobody knows is shown as it is."""
+    session = reach(S.PROGRESS_LOOKUP)
+    commands = session.handle(e.ProgressFound(
+        APPLICATION_NO, ("passport", "hkmo_endorsement:G:HK:single_3m", "visa_2030"), (e.ProgressStage("received"),),
+        item_names=(("护照（中心）", "Passport (central)"),)))
+    assert last_view(commands)["item_names"] == [
+        {"zh": "护照（中心）", "en": "Passport (central)"},
+        {"zh": "港澳签注（个人旅游，香港，3个月一次有效）",
+         "en": "Hong Kong/Macao endorsement (individual tour, Hong Kong, 3 months, single entry)"},
+        {"zh": "visa_2030", "en": "visa_2030"}]
+
+
 def test_progress_by_number_needs_the_verification_and_prints_a_slip() -> None:
     _session, commands = run_walk(WALKS["progress_typed_slip"])
     assert of(commands, c.LookupProgress) == [c.LookupProgress(application_no=APPLICATION_NO, verification="123X")]
