@@ -349,8 +349,8 @@ def parse_date(value: str | None) -> date | None:
 def parse_foreign_details(values: Mapping[str, str], today: date) -> Person:
     """A foreigner without the passport at hand (it is lost) types who they are for the
     lost-passport appointment: ``name`` (Latin letters, as in the passport), ``nationality``
-    (ISO 3166-1 alpha-3), ``birth_date`` (YYYY-MM-DD), ``sex`` (M/F), ``passport_number``
-    (optional)."""
+    (ISO 3166-1 alpha-3), ``birth_date`` (YYYY-MM-DD), ``sex`` (M/F, or X where the passport says
+    X: ICAO 9303's "unspecified"), ``passport_number`` (optional)."""
     errors: dict[str, str] = {}
     name = re.sub(r"\s+", " ", clean(values.get("name"))).upper()
     if not name:
@@ -370,7 +370,7 @@ def parse_foreign_details(values: Mapping[str, str], today: date) -> Person:
     elif born is None or born > today or born.year < 1900:
         errors["birth_date"] = "invalid"
     sex = clean(values.get("sex")).upper()
-    if sex not in ("M", "F"):
+    if sex not in ("M", "F", "X"):
         errors["sex"] = "required" if not sex else "invalid"
     number = re.sub(r"\s", "", clean(values.get("passport_number"))).upper()
     if number and not DOCUMENT_NUMBER.fullmatch(number):

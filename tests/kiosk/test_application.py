@@ -175,8 +175,11 @@ def test_foreigner_details() -> None:
     assert (person.name, person.nationality, person.sex, person.document_number) == (
         "ERIKSSON ANNA", "SWE", "F", "L898902C3")
     assert person.document_type is DocumentType.MANUAL and person.birth_date == date(1974, 8, 12)
+    unspecified = parse_foreign_details({"name": "Doe Sam", "nationality": "NZL", "birth_date": "1990-01-01",
+                                         "sex": "x"}, TODAY)
+    assert unspecified.sex == "X"   # ICAO 9303: a passport may say X
     with pytest.raises(InvalidFields) as info:
-        parse_foreign_details({"name": "张三", "nationality": "SWEDEN", "birth_date": "2030-01-01", "sex": "X",
+        parse_foreign_details({"name": "张三", "nationality": "SWEDEN", "birth_date": "2030-01-01", "sex": "U",
                                "passport_number": "!"}, TODAY)
     assert info.value.errors == {"name": "invalid", "nationality": "invalid", "birth_date": "invalid",
                                  "sex": "invalid", "passport_number": "invalid"}
