@@ -38,7 +38,9 @@ def _documents(now: datetime) -> list[tuple[str, object]]:
             f"KIOSK001{now:%y%m%d}0007", "zh_CN", "制证中", "Being made",
             (ProgressStage("已受理", "Received", now.date()), ProgressStage("已审批", "Approved", now.date()),
              ProgressStage("制证中", "Being made", now.date()), ProgressStage("可领取", "Ready for collection", None)),
-            printed_at=now, expected_date=date.fromordinal(now.toordinal() + 9), collection="pickup")),
+            printed_at=now, expected_date=date.fromordinal(now.toordinal() + 9), collection="pickup",
+            items=(("港澳签注（个人旅游，香港，3个月一次有效）",
+                    "Hong Kong/Macao endorsement (individual tour, Hong Kong, 3 months, single entry)"),))),
         ("appointment", AppointmentSlip(
             "A0015", "en", "外国人护照报失证明", "Certificate of a lost passport (foreigners)",
             date.fromordinal(now.toordinal() + 3), time(9, 30), time(10, 0), "SMITH JOHN", "E12345678", now,

@@ -153,6 +153,7 @@ class ProgressSlip:
     expected_date: date | None = None
     collection: Literal["pickup", "postal"] | None = None
     tracking_no: str = ""  # postal tracking number once posted
+    items: tuple[tuple[str, str], ...] = ()  # what was applied for, (zh, en) each
 
 
 @dataclass(frozen=True)
@@ -586,6 +587,8 @@ def progress_slip_commands(progress: ProgressSlip, hall: HallHeader, *, paper_wi
     slip.field("status", status, bold=True)
     if slip.wide:
         slip.line(status_other, align="right", small=True)
+    for zh, en in progress.items:
+        slip.line("· " + slip.pick(zh, en)[0])
     slip.rule()
     for stage in progress.stages:
         name, other = slip.pick(stage.name_zh, stage.name_en)

@@ -143,6 +143,7 @@ def progress_slip(data: Mapping[str, Any], language: str, printed_at: datetime) 
         expected_date=date.fromisoformat(expected) if expected else None,
         collection=collection if collection in ("pickup", "postal") else None,
         tracking_no=tracking,
+        items=tuple((str(name.get("zh", "")), str(name.get("en", ""))) for name in data.get("item_names") or ()),
     )
 
 

@@ -16,6 +16,7 @@ from kiosk.session import events as e
 from kiosk.session.devices import unusable
 from kiosk.session.steps import Flow
 from kiosk.session.steps import Step as S
+from kiosk.session.views import progress_item_names
 
 APPLICATION_NO = re.compile(r"[A-Z0-9]{1,8}\d{10}")   # contracts.md: {kiosk_id}{yymmdd}{seq:04d}
 VERIFICATION = re.compile(r"[0-9X]{4}")               # last four characters of the ID number
@@ -72,6 +73,7 @@ class OtherSteps:
         self._emit(c.PrintSlip("progress", {
             "application_no": progress.application_no,
             "items": list(progress.items),
+            "item_names": progress_item_names(self, progress),  # type: ignore[arg-type]
             "stages": [{"stage": s.stage, "at": s.at.isoformat() if s.at else None, "detail": s.detail}
                        for s in progress.stages],
             "expected_ready": progress.expected_ready.isoformat() if progress.expected_ready else None,

@@ -360,7 +360,7 @@ def _progress_timeline(session: Session) -> dict[str, Any]:
     return {
         "application_no": progress.application_no,
         "items": list(progress.items),
-        "item_names": _progress_item_names(session, progress),
+        "item_names": progress_item_names(session, progress),
         "stages": [{"stage": s.stage, "at": s.at.isoformat() if s.at else None, "detail": s.detail}
                    for s in progress.stages],
         "expected_ready": progress.expected_ready.isoformat() if progress.expected_ready else None,
@@ -370,7 +370,7 @@ def _progress_timeline(session: Session) -> dict[str, Any]:
     }
 
 
-def _progress_item_names(session: Session, progress: Any) -> list[dict[str, str]]:
+def progress_item_names(session: Session, progress: Any) -> list[dict[str, str]]:
     """What was applied for, named as the central service named it at filing time; else as this
     kiosk's catalogue names the code; else the code itself (never nothing)."""
     given = list(progress.item_names) + [("", "")] * (len(progress.items) - len(progress.item_names))

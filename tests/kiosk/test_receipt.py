@@ -153,7 +153,9 @@ PROGRESS = ProgressSlip(
      ProgressStage("已审批", "Approved", date(2026, 12, 2)),
      ProgressStage("已邮寄", "Posted", date(2026, 12, 5)),
      ProgressStage("已签收", "Delivered", None)),
-    printed_at=NOW, expected_date=date(2026, 12, 7), collection="postal", tracking_no="EMS1234567890CN")
+    printed_at=NOW, expected_date=date(2026, 12, 7), collection="postal", tracking_no="EMS1234567890CN",
+    items=(("港澳签注（个人旅游，香港，3个月一次有效）", "Hong Kong/Macao endorsement (individual tour, Hong Kong, "
+            "3 months, single entry)"),))
 
 APPOINTMENT = AppointmentSlip(
     "A20261201-015", "en", "外国人护照报失证明", "Certificate of a lost passport (foreigners)",
@@ -168,8 +170,8 @@ RECONCILIATION = ReconciliationSlip("KIOSK001", date(2026, 11, 28), NOW, Totals(
 def test_progress_slip(printer: PrinterSimulator) -> None:
     text = print_out(printer, commands_for(PROGRESS, HALL, paper_width_dots=printer.width)).text
     for expected in ("办理进度", "KIOSK0012611280007", "已邮寄", "● 已受理", "○ 已签收", "2026-12-05",
-                     "EMS1234567890CN"):
-        assert expected in text
+                     "EMS1234567890CN", "· 港澳签注（个人旅游，香港"):
+        assert expected in text, expected
 
 
 def test_appointment_slip(printer: PrinterSimulator) -> None:

@@ -157,8 +157,11 @@ def test_progress_slip_from_the_session_data() -> None:
     slip = progress_slip({"application_no": "KIOSK0012611280007",
                           "stages": [{"stage": "received", "at": "2026-11-28T09:00:00", "detail": ""},
                                      {"stage": "posted", "at": "2026-12-03T09:00:00", "detail": "EMS1"}],
-                          "expected_ready": "2026-12-08"}, "en", datetime(2026, 12, 4, 9, 0))
+                          "expected_ready": "2026-12-08",
+                          "item_names": [{"zh": "普通护照", "en": "Ordinary passport"}]},
+                         "en", datetime(2026, 12, 4, 9, 0))
     assert (slip.status_en, slip.tracking_no, slip.expected_date) == ("Posted", "EMS1", date(2026, 12, 8))
+    assert slip.items == (("普通护照", "Ordinary passport"),)
     assert [s.on for s in slip.stages] == [date(2026, 11, 28), date(2026, 12, 3)]
 
 

@@ -92,6 +92,7 @@ def test_progress_by_number_needs_the_verification_and_prints_a_slip() -> None:
     assert of(commands, c.LookupProgress) == [c.LookupProgress(application_no=APPLICATION_NO, verification="123X")]
     slip = of(commands, c.PrintSlip)[0]
     assert slip.kind == "progress" and slip.data["application_no"] == APPLICATION_NO
+    assert slip.data["item_names"] == [{"zh": "普通护照", "en": "Ordinary passport"}]
 
 
 def test_progress_not_found_says_so_without_saying_why() -> None:
