@@ -26,10 +26,12 @@ from urllib.parse import urlsplit
 
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException, SerialTimeoutException
 
+from drivers.ports.lineless import NoModemLines
+
 _RETRY = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
 
 
-class Serial(SerialBase):
+class Serial(NoModemLines, SerialBase):
     """A printer device file behind the pyserial interface."""
 
     _fd = -1
@@ -156,42 +158,3 @@ class Serial(SerialBase):
                     continue
                 raise SerialException(exc.errno, f"{self._port}: write failed: {exc}") from exc
         return written
-
-    def flush(self) -> None:
-        self._check()
-
-    def reset_output_buffer(self) -> None:
-        self._check()
-
-    # -- modem lines: a printer device file has none -------------------------------------------
-    def send_break(self, duration: float = 0.25) -> None:
-        self._check()
-
-    def _update_break_state(self) -> None:
-        pass
-
-    def _update_rts_state(self) -> None:
-        pass
-
-    def _update_dtr_state(self) -> None:
-        pass
-
-    @property
-    def cts(self) -> bool:
-        self._check()
-        return True
-
-    @property
-    def dsr(self) -> bool:
-        self._check()
-        return True
-
-    @property
-    def ri(self) -> bool:
-        self._check()
-        return False
-
-    @property
-    def cd(self) -> bool:
-        self._check()
-        return True

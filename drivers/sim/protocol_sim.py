@@ -15,9 +15,10 @@ import serial
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException, SerialTimeoutException
 
 from drivers import sim as sim_registry
+from drivers.ports.lineless import NoModemLines
 
 
-class Serial(SerialBase):
+class Serial(NoModemLines, SerialBase):
     """In-process port connected to a simulator instance."""
 
     def open(self) -> None:
@@ -106,41 +107,3 @@ class Serial(SerialBase):
         self._check()
         with self._cond:
             self._buffer.clear()
-
-    def reset_output_buffer(self) -> None:
-        self._check()
-
-    def flush(self) -> None:
-        self._check()
-
-    def send_break(self, duration: float = 0.25) -> None:
-        self._check()
-
-    def _update_break_state(self) -> None:
-        pass
-
-    def _update_rts_state(self) -> None:
-        pass
-
-    def _update_dtr_state(self) -> None:
-        pass
-
-    @property
-    def cts(self) -> bool:
-        self._check()
-        return True
-
-    @property
-    def dsr(self) -> bool:
-        self._check()
-        return True
-
-    @property
-    def ri(self) -> bool:
-        self._check()
-        return False
-
-    @property
-    def cd(self) -> bool:
-        self._check()
-        return True
