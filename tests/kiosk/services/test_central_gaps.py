@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from central.context import local_today, utc_now
@@ -27,23 +25,9 @@ from kiosk.session.walks import ADULT, ELDER, FOREIGNER
 from tests.central.harness import CentralHarness, application_body
 from tests.conftest import EventRecorder
 from tests.kiosk.outbox_fixtures import domain_application
-from tests.kiosk.services.harness import kiosk_config, live_central, running
+from tests.kiosk.services.harness import kiosk_config, running
 
 JPEG = b"\xff\xd8\xff\xe0" + b"photo on file" + b"\xff\xd9"
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[CentralHarness]:
-    with live_central(tmp_path / "central") as harness:
-        yield harness
-
-
-@pytest.fixture
-def online(tmp_path: Path, central: CentralHarness, recorder: EventRecorder) -> Iterator[Runtime]:
-    assert central.server is not None
-    config = kiosk_config(tmp_path / "kiosk", central_url=central.server.url)
-    with running(config, recorder) as runtime:
-        yield runtime
 
 
 def issued(central: CentralHarness, person: Person, *codes: str) -> None:

@@ -4,11 +4,7 @@ notices, queued ratings and surveys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
-
-import pytest
 
 import drivers.sim
 from central.appointments import create_slots
@@ -21,21 +17,7 @@ from kiosk.session.walks import ADULT
 from tests.central.harness import CentralHarness
 from tests.conftest import EventRecorder
 from tests.kiosk.outbox_fixtures import ID_NUMBER, domain_application
-from tests.kiosk.services.harness import add_notice, kiosk_config, live_central, running
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[CentralHarness]:
-    with live_central(tmp_path / "central") as harness:
-        yield harness
-
-
-@pytest.fixture
-def online(tmp_path: Path, central: CentralHarness, recorder: EventRecorder) -> Iterator[Runtime]:
-    assert central.server is not None
-    config = kiosk_config(tmp_path / "kiosk", central_url=central.server.url)
-    with running(config, recorder) as runtime:
-        yield runtime
+from tests.kiosk.services.harness import add_notice
 
 
 def deliveries(runtime: Runtime) -> EventRecorder:

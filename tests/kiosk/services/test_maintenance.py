@@ -4,11 +4,6 @@ queued to the central service), and the ledger that keeps test charges from ever
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 import drivers.sim
 from kiosk import maintenance_actions as m
 from kiosk.maintenance_actions import (
@@ -26,7 +21,7 @@ from kiosk.session import commands as c
 from kiosk.session import events as e
 from tests.conftest import EventRecorder
 from tests.kiosk.outbox_fixtures import domain_application
-from tests.kiosk.services.harness import kiosk_config, live_central, running
+from tests.kiosk.services.harness import running
 
 
 def report(recorder: EventRecorder, kind: str, timeout: float = 10.0) -> MaintenanceReport:
@@ -91,12 +86,6 @@ def test_exit_calls_the_exit_hook(config, recorder: EventRecorder) -> None:
     assert exits == [True]
 
 
-@pytest.fixture
-def online(tmp_path: Path, recorder: EventRecorder) -> Iterator[Runtime]:
-    with live_central(tmp_path / "central") as central:
-        assert central.server is not None
-        with running(kiosk_config(tmp_path / "kiosk", central_url=central.server.url), recorder) as runtime:
-            yield runtime
 
 
 def test_reconciliation_prints_a_slip_and_reports_to_the_central_service(online: Runtime,
