@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from kivy.properties import BooleanProperty
-
 from kiosk.regions import find
-from kiosk.session import events as ev
 from kiosk.ui.formatting import field, format_date
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.base import ConsentScreen
 from kiosk.ui.widgets.common import InfoRow
 
 
-class AccomReviewScreen(KioskScreen):
-    agreed = BooleanProperty(False)
-
+class AccomReviewScreen(ConsentScreen):
     def refresh(self) -> None:
         box = self.ids.summary
         box.clear_widgets()
@@ -35,16 +28,6 @@ class AccomReviewScreen(KioskScreen):
             box.add_widget(InfoRow(label=app.tr("Host"), value=host))
         self.ids.consent.text = app.pick(self.v("consent_text"))
 
-    def toggle_consent(self) -> None:
-        self.agreed = not self.agreed
-        self.app.touched()
-
-    def confirm(self) -> None:
-        if self.agreed:
-            self.post(ev.ReviewConfirmed(str(self.v("consent_version") or "")))
-
-    def on_view(self, *_: Any) -> None:
-        self.agreed = False
 
     def clear(self) -> None:
         self.ids.summary.clear_widgets()

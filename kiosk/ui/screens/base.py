@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import ObjectProperty
+from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.session import events as ev
@@ -128,6 +128,24 @@ class ChoiceScreen(KioskScreen):
 
     def chosen(self, code: str) -> None:
         raise NotImplementedError
+
+
+class ConsentScreen(KioskScreen):
+    """A review screen whose main action needs the consent box ticked first (``agreed``). Consent
+    is given for exactly what is on screen: a new view clears it."""
+
+    agreed = BooleanProperty(False)
+
+    def toggle_consent(self) -> None:
+        self.agreed = not self.agreed
+        self.app.touched()
+
+    def confirm(self) -> None:
+        if self.agreed:
+            self.post(ev.ReviewConfirmed(str(self.v("consent_version") or "")))
+
+    def on_view(self, *_: Any) -> None:
+        self.agreed = False
 
 
 FIELD_ERRORS = {

@@ -4,15 +4,10 @@ agreed (one tap on the box) before "Confirm and pay" is enabled."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from kivy.properties import BooleanProperty
-
 from kiosk.regions import find
-from kiosk.session import events as ev
 from kiosk.ui.formatting import field, format_date, format_money
 from kiosk.ui.i18n_names import N_
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.base import ConsentScreen
 from kiosk.ui.widgets.common import InfoRow
 
 ITEM_NAMES = {
@@ -24,9 +19,7 @@ ITEM_NAMES = {
 }
 
 
-class ReviewScreen(KioskScreen):
-    agreed = BooleanProperty(False)
-
+class ReviewScreen(ConsentScreen):
     def refresh(self) -> None:
         box = self.ids.summary
         box.clear_widgets()
@@ -67,16 +60,6 @@ class ReviewScreen(KioskScreen):
         self.ids.consent.text = app.pick(self.v("consent_text")) or tr(
             "I confirm that the information is true and agree that it is used to process my application.")
 
-    def toggle_consent(self) -> None:
-        self.agreed = not self.agreed
-        self.app.touched()
-
-    def confirm(self) -> None:
-        if self.agreed:
-            self.post(ev.ReviewConfirmed(str(self.v("consent_version") or "")))
-
-    def on_view(self, *_: Any) -> None:
-        self.agreed = False  # consent is given for exactly what is on screen now
 
     def clear(self) -> None:
         self.ids.summary.clear_widgets()
