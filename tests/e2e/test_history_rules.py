@@ -8,81 +8,40 @@ root does, with the central catalogue's listener registered."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-import drivers.sim
 from central.context import utc_now
 from central.models import SurveyResponse
 from central.photos import record_issued
 from central.seed import DEMO_HISTORY
 from drivers.idcard.sample_cards import SAMPLE_CARDS, SampleCard
-from kiosk import regions
 from kiosk.domain.catalogue import ItemChoice
 from kiosk.domain.identity import id_number_check_digit
-from kiosk.headless import SessionDriver
-from kiosk.runtime import Runtime, build_runtime
 from kiosk.services.sender import Delivered
 from kiosk.session import events as e
-from kiosk.session.flow import Session
 from kiosk.session.steps import Flow, Step
 from tests.central.harness import CentralHarness
-from tests.conftest import EventRecorder
-from tests.kiosk.services.harness import kiosk_config, live_central
+from tests.e2e.harness import Kiosk, assembled_kiosk, present_card
 
 FORM = {"mobile": "13800138000", "emergency_name": "王小红", "emergency_phone": "13900139000",
         "occupation": "employee", "purpose": "tourism"}
 RENEWAL = (ItemChoice("hkmo_endorsement"),)
 
 
-@dataclass
-class Kiosk:
-    driver: SessionDriver
-    runtime: Runtime
-    central: CentralHarness
-    deliveries: EventRecorder
-
-    @property
-    def session(self) -> Session:
-        return self.driver.session
+def seed_history(central: CentralHarness) -> None:
+    with central.central.database.write() as db:        # what `kiosk-central seed-demo` records
+        for id_number, codes in DEMO_HISTORY.items():
+            record_issued(db, central.central.sealer, id_number=id_number, codes=codes, now=utc_now())
 
 
 @pytest.fixture
 def kiosk(tmp_path: Path) -> Iterator[Kiosk]:
-    with live_central(tmp_path / "central") as central:
-        assert central.server is not None
-        with central.central.database.write() as db:        # what `kiosk-central seed-demo` records
-            for id_number, codes in DEMO_HISTORY.items():
-                record_issued(db, central.central.sealer, id_number=id_number, codes=codes, now=utc_now())
-        config = kiosk_config(tmp_path / "kiosk", central_url=central.server.url)
-        session = Session.from_config(config, datetime.now, known_region=lambda code: bool(regions.find(code)))
-        driver = SessionDriver(session)
-        runtime = build_runtime(config, driver.post)
-        driver.execute = runtime.execute
-        assert runtime.catalogue is not None
-        driver.listeners.append(runtime.catalogue.listener(session))
-        deliveries = EventRecorder()
-        runtime.delivery_listeners.append(deliveries)
-        runtime.start(heartbeat=False)
-        try:
-            driver.start()
-            yield Kiosk(driver, runtime, central, deliveries)
-        finally:
-            runtime.stop()
-
-
-def present_card(kiosk: Kiosk, card: SampleCard) -> None:
-    reader = drivers.sim.instance("idcard")
-    if reader.card is not None:
-        removed = EventRecorder()
-        kiosk.runtime.hub.listen("idcard", removed)
-        reader.remove_card()
-        removed.wait_for(lambda x: type(x).__name__ == "CardRemoved")
-    reader.insert_card(card)
+    with assembled_kiosk(tmp_path, seed_history) as started:
+        yield started
 
 
 def read_card_and_choose(kiosk: Kiosk, card: SampleCard, *, language: str | None = None) -> e.ApplicantLookedUp:

@@ -12,8 +12,6 @@ printer's page; a declined card, then an approved one; a timeout that wipes ever
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import cv2
@@ -26,67 +24,27 @@ from central.models import Application as CentralApplication
 from central.models import Payment as CentralPayment
 from drivers.camera.qr import decode_qr
 from drivers.payment.simulator import Declined
-from kiosk import regions
 from kiosk.domain.catalogue import ItemChoice
-from kiosk.headless import SessionDriver
-from kiosk.runtime import Runtime, build_runtime
 from kiosk.services.sender import Delivered
 from kiosk.session import events as e
-from kiosk.session.flow import Session, SessionData
+from kiosk.session.flow import SessionData
 from kiosk.session.steps import Flow, Step
-from tests.central.harness import CentralHarness
-from tests.conftest import EventRecorder
-from tests.kiosk.services.harness import kiosk_config, live_central, local_card
+from tests.e2e.harness import Kiosk, assembled_kiosk, present_card
+from tests.kiosk.services.harness import local_card
 
 FORM = {"mobile": "13800138000", "emergency_name": "林小红", "emergency_phone": "13900139000",
         "occupation": "employee", "purpose": "tourism"}
 ITEMS = (ItemChoice("hkmo_permit"), ItemChoice("hkmo_endorsement"))
 
 
-@dataclass
-class Kiosk:
-    driver: SessionDriver
-    runtime: Runtime
-    central: CentralHarness
-    deliveries: EventRecorder
-
-    @property
-    def session(self) -> Session:
-        return self.driver.session
-
-
 @pytest.fixture
 def kiosk(tmp_path: Path) -> Iterator[Kiosk]:
-    with live_central(tmp_path / "central") as central:
-        assert central.server is not None
-        config = kiosk_config(tmp_path / "kiosk", central_url=central.server.url)
-        session = Session.from_config(config, datetime.now, known_region=lambda code: bool(regions.find(code)))
-        driver = SessionDriver(session)
-        runtime = build_runtime(config, driver.post)
-        driver.execute = runtime.execute
-        deliveries = EventRecorder()
-        runtime.delivery_listeners.append(deliveries)
-        runtime.start(heartbeat=False)
-        try:
-            driver.start()
-            yield Kiosk(driver, runtime, central, deliveries)
-        finally:
-            runtime.stop()
+    with assembled_kiosk(tmp_path) as started:
+        yield started
 
 
 def sim(name: str):
     return drivers.sim.instance(name)
-
-
-def present_card(kiosk: Kiosk, card) -> None:
-    """Take any card off the reader (and wait until the reader noticed), then lay ``card`` on it."""
-    reader = sim("idcard")
-    if reader.card is not None:
-        removed = EventRecorder()
-        kiosk.runtime.hub.listen("idcard", removed)
-        reader.remove_card()
-        removed.wait_for(lambda x: type(x).__name__ == "CardRemoved")
-    reader.insert_card(card)
 
 
 def apply_until_payment(kiosk: Kiosk, card) -> None:
