@@ -8,12 +8,39 @@ the image is on the applicant's own left, and they should move to their right.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from kiosk.photo.analysis import PhotoVerdict
 from kiosk.photo.geometry import Rect
 from kiosk.photo.reasons import Reason
 from kiosk.photo.rules import PhotoRules
 
-# Reason -> the camera screen's guidance code (kiosk/ui/preview.py GUIDANCE_CODES).
+# Guidance codes the camera screen can say (kiosk/ui/screens/photo.py translates them).
+GUIDANCE_CODES = ("no_face", "several_faces", "move_closer", "move_back", "move_left", "move_right", "move_up",
+                  "move_down", "tilt", "look_straight", "eyes", "glasses", "too_dark", "too_bright", "uneven_light",
+                  "background", "blur", "hold_still", "ok")
+
+
+@dataclass(frozen=True)
+class PreviewFrame:
+    """One camera frame and what the analysis says about it (what the camera screen polls).
+
+    ``image``: HxWx3 ``uint8`` BGR (as OpenCV delivers). ``seq``: increases with every new frame.
+    ``guidance``: one code of :data:`GUIDANCE_CODES` ('' while unknown). ``face_box``: (x1, y1, x2, y2)
+    in image pixels, or None. ``countdown``: seconds until the automatic shot (None when not
+    compliant). ``target``: the head outline (x1, y1, x2, y2) in image pixels the person should fill.
+    """
+
+    seq: int
+    image: Any
+    guidance: str = ""
+    face_box: tuple[float, float, float, float] | None = None
+    countdown: float | None = None
+    target: tuple[float, float, float, float] | None = None
+
+
+# Reason -> the camera screen's guidance code (GUIDANCE_CODES).
 _UI_CODE = {
     Reason.NO_FACE: "no_face",
     Reason.MULTIPLE_FACES: "several_faces",

@@ -21,13 +21,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from drivers.camera.qr import QrReader
 from kiosk.config import PhotoSection
 from kiosk.photo import AutoCapture, PhotoAnalyser, PhotoRules
-from kiosk.photo.preview_hints import guidance_code, target_outline
+from kiosk.photo.preview_hints import PreviewFrame, guidance_code, target_outline
 from kiosk.photo.worker import CameraSilent, PhotoCaptureWorker, PhotoGuidance, PhotoTaken
 from kiosk.services.devices import DeviceHub
 from kiosk.services.photo_store import PhotoStore
@@ -35,20 +34,6 @@ from kiosk.session.events import CameraFailed, Event, PhotoCaptured, QrScanned
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class PreviewFrame:
-    """One camera frame and what the analysis says about it: the fields of the UI's
-    ``kiosk.ui.preview.PreviewFrame`` (services do not import the UI package). ``guidance``: a code
-    of ``kiosk.ui.preview.GUIDANCE_CODES`` ('' while unknown); ``face_box`` / ``target``:
-    ``(x1, y1, x2, y2)`` in image pixels; ``countdown``: seconds to the automatic shot."""
-
-    seq: int
-    image: Any
-    guidance: str = ""
-    face_box: tuple[float, float, float, float] | None = None
-    countdown: float | None = None
-    target: tuple[float, float, float, float] | None = None
 
 QR_RATE = 5.0           # camera QR decodes per second (each costs 10-50 ms)
 QR_REPEAT_WINDOW = 2.0  # the same code held in view is one scan (as drivers/scanner's RepeatFilter)
