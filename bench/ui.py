@@ -18,6 +18,7 @@ read, and one left to time out (inactivity, warning, wipe).
     python bench/ui.py --sessions 100           # a quicker run
     python bench/ui.py --multisamples 0         # no antialiasing (halves a software-rendered frame)
     BENCH_DETAIL=1 python bench/ui.py ...       # every transition's times
+    BENCH_TRACEMALLOC=1 python bench/ui.py ...  # where the memory kept over the sessions was allocated
 """
 
 from __future__ import annotations
@@ -58,6 +59,24 @@ def rss_kb() -> int:
 
 def open_files() -> int:
     return len(os.listdir("/proc/self/fd"))
+
+
+def trimmed_rss_kb() -> int:
+    """RSS after glibc has handed its free heap pages back to the system: what the process really
+    keeps, without the allocator's fragmentation (freed label textures, images, HTTP buffers)."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return rss_kb()
+
+
+def simulator_kb(sims: Any) -> int:
+    """What the in-process simulators keep on purpose (a real device keeps it, not the kiosk): the
+    printer's pages, every byte each was sent, the ID-card reader's command log."""
+    kept = sum(len(page.png) + len(page.text) for page in sims.printer.pages)
+    kept += sum(len(sim.received) for sim in (sims.idcard, sims.payment, sims.printer, sims.scanner))
+    kept += 120 * len(sims.idcard.commands)  # a tuple of two ints in a list
+    return kept // 1024
 
 
 class Driver:
@@ -270,7 +289,13 @@ def child(args: argparse.Namespace) -> None:
                 driver.mixed(i)  # every kind of session once more before the "before" figures
             kiosk.runtime.executor.wait_idle(10)
             gc.collect()
-            before = (rss_kb(), threading.active_count(), open_files())
+            tracing = bool(os.environ.get("BENCH_TRACEMALLOC"))
+            if tracing:  # where the memory the sessions keep was allocated (slows everything down)
+                import tracemalloc
+
+                tracemalloc.start(12)
+                traced = tracemalloc.take_snapshot()
+            before = (rss_kb(), threading.active_count(), open_files(), trimmed_rss_kb(), simulator_kb(driver.sims))
             began = time.perf_counter()
             for i in range(args.sessions):
                 driver.mixed(i)
@@ -279,10 +304,16 @@ def child(args: argparse.Namespace) -> None:
                           f"files {open_files()}", flush=True)
             kiosk.runtime.executor.wait_idle(10)
             gc.collect()
-            after = (rss_kb(), threading.active_count(), open_files())
+            after = (rss_kb(), threading.active_count(), open_files(), trimmed_rss_kb(), simulator_kb(driver.sims))
+            if tracing:
+                for stat in tracemalloc.take_snapshot().compare_to(traced, "traceback")[:12]:
+                    print(f"DETAIL kept {stat.size_diff / 1024:.0f} KiB in {stat.count_diff} blocks at")
+                    for line in stat.traceback.format()[-8:]:
+                        print(f"DETAIL     {line}")
             print(f"SESSIONS n={args.sessions} seconds={time.perf_counter() - began:.1f} "
                   f"receipts={driver.receipts} timelines={driver.found} rss_kb={before[0]}->{after[0]} "
-                  f"threads={before[1]}->{after[1]} files={before[2]}->{after[2]}")
+                  f"threads={before[1]}->{after[1]} files={before[2]}->{after[2]} "
+                  f"trimmed_rss_kb={before[3]}->{after[3]} simulators_kb={before[4]}->{after[4]}")
     finally:
         kiosk.runtime.stop()
 

@@ -42,6 +42,7 @@ from kiosk.services.camera_service import CameraService
 from kiosk.services.devices import DeviceHub, printer_health
 from kiosk.services.lanes import Lane
 from kiosk.services.maintenance import MaintenanceService
+from kiosk.services.memory import release_freed_memory
 from kiosk.services.outbox import Outbox
 from kiosk.services.payments import PaymentOutcome, PaymentService
 from kiosk.services.photo_store import PhotoStore
@@ -172,7 +173,7 @@ class ServiceExecutor:
                 "camera": lambda cmd: self.camera.wipe(),
                 "scanner": self._stop_scanner,
                 "outbox": lambda cmd: self._forget_session(),
-                "central": lambda cmd: self._forget_session(),
+                "central": lambda cmd: (self._forget_session(), release_freed_memory()),
                 "printer": lambda cmd: self._forget_session(),
             },
         }
