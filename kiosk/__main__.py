@@ -76,7 +76,7 @@ def assemble(config: KioskConfig, window: Any = None) -> AssembledKiosk:
     from kiosk.session.flow import Session
     from kiosk.ui.bootstrap import WindowSettings, configure_kivy
 
-    configure_kivy(window or WindowSettings(fullscreen=config.ui.fullscreen))
+    configure_kivy(window or WindowSettings(fullscreen=config.ui.fullscreen, multisamples=config.ui.multisamples))
     from kiosk.ui.app import KioskApp
 
     relay = PostRelay()

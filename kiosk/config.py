@@ -165,6 +165,12 @@ class UiSection:
     fullscreen: bool = True
     font: Path | None = None
     elder_mode: bool = False
+    multisamples: int = 2
+
+    def validate(self) -> dict[str, str]:
+        if self.multisamples not in (0, 2, 4, 8):
+            return {"multisamples": "0, 2, 4 or 8"}
+        return {}
 
 
 @dataclass(frozen=True)
