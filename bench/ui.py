@@ -123,6 +123,12 @@ class Driver:
     def screen(self, name: str, timeout: float = 20.0) -> None:
         self.until(lambda: self.app.current_screen == name and self.app.sm.current == name, timeout, name)
 
+    def arrive(self) -> None:
+        """The next person walks up to the attract screen: after the kiosk has tidied up between
+        people (its full garbage collection, a fraction of a second after the last one left)."""
+        self.screen("idle")
+        self.until(lambda: self.app.collections_between_people >= self.app.returns_to_idle, 10, "tidy-up")
+
     def touch(self, widget_id: str | None = None) -> float:
         """A touch (a widget's centre, or the attract screen); returns when it was let go."""
         from kivy.tests.common import UnitTestTouch
@@ -164,7 +170,7 @@ class Driver:
         self.until(lambda: self.card_gone, 10, "the reader noticing the card was taken")
 
     def to_choose(self, times: list[tuple[str, float]] | None = None) -> None:
-        self.screen("idle")
+        self.arrive()
         self.timed(None, "home", times, "idle->home")
         self.pilot.press("flow_apply")
         self.screen("read_id")
@@ -191,7 +197,7 @@ class Driver:
         self.timed("ok", "idle", times, "done->idle")
 
     def guides(self, times: list[tuple[str, float]] | None = None) -> None:
-        self.screen("idle")
+        self.arrive()
         self.timed(None, "home", times, "idle->home")
         self.timed("flow_guides", "guides", times, "home->guides")
         self.timed("guide_hkmo_endorsement", "guide_detail", times, "guides->detail")
@@ -202,6 +208,7 @@ class Driver:
 
     def progress(self) -> None:
         payload = self.sims.last_receipt_payload()
+        self.arrive()
         self.touch()
         self.screen("home")
         self.pilot.press("flow_progress")
@@ -269,8 +276,26 @@ def child(args: argparse.Namespace) -> None:
             print(f"COLD {first_idle[0] - args.started:.3f}")
             return
         driver = Driver(kiosk, pilot)
+        pilot.wait_until(lambda: kiosk.app.warmed_up, 30)  # the kiosk builds its screens while nobody is there
+        if os.environ.get("BENCH_NOGC"):
+            import gc as _gc
+            _gc.disable()
+        if os.environ.get("BENCH_GCLOG"):
+            import gc as _gc
+            started: list[float] = []
+
+            def _gclog(phase: str, info: dict) -> None:
+                if phase == "start":
+                    started[:] = [time.perf_counter()]
+                elif started:
+                    took = (time.perf_counter() - started[0]) * 1000
+                    if took > 5:
+                        print(f"DETAIL gc gen {info['generation']}: {took:.0f} ms, collected {info['collected']}, "
+                              f"tracked {len(_gc.get_objects(info['generation']))}, frozen {_gc.get_freeze_count()}",
+                              flush=True)
+            _gc.callbacks.append(_gclog)
         for _ in range(2):
-            driver.guides()  # warm-up: screens built once, fonts loaded
+            driver.guides()  # warm-up: fonts loaded
         times: list[tuple[str, float]] = []
         for _ in range(4):
             driver.apply(times)

@@ -17,6 +17,7 @@ Construction (the composition root, after :func:`kiosk.ui.bootstrap.configure_ki
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -34,6 +35,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk import regions
 from kiosk.config import KioskConfig
 from kiosk.i18n import Translator
 from kiosk.ime import shared_engine
@@ -57,6 +59,11 @@ class SessionLike(Protocol):
 
     def handle(self, event: Any) -> list[Any]: ...
 
+
+# The attract screen is drawn first; the full garbage collection follows when nobody is touching.
+COLLECT_AFTER = 0.3
+# gen2 threshold counts gen1 collections: this many never come within one session.
+FULL_COLLECTION_NEVER = 1_000_000
 
 class KioskApp(App):
     """The kiosk's Kivy application. One instance per process (Kivy allows one App run)."""
@@ -92,6 +99,10 @@ class KioskApp(App):
         # the session's answer and the screen switch all land in the frame being drawn.
         self._drain = Clock.create_trigger(self._drain_inbox, -1)
         self._screens: dict[str, Any] = {}
+        self._unbuilt: list[str] = []  # screens still to build in idle frames (on_start)
+        self.warmed_up = False  # every screen built and the long-lived objects frozen (_warm_up)
+        self.returns_to_idle = 0  # times a session ended on the attract screen
+        self.collections_between_people = 0  # full garbage collections run there afterwards
         self._pending_screen: str | None = None
         self._switch = Clock.create_trigger(self._apply_screen_switch, -1)  # several shows: the last wins
         self.sounds = Sounds()
@@ -141,6 +152,27 @@ class KioskApp(App):
         start = getattr(self.session, "start", None)
         if start is not None:
             self.execute_all(start())  # the attract screen (or out of service)
+        self._unbuilt = [name for name in SCREENS if name not in self._screens]
+        Clock.schedule_once(self._warm_up, 0.5)
+
+    def _warm_up(self, *_: Any) -> None:
+        """Build the screens nobody has seen yet, one per frame, while the attract screen waits: a
+        screen built on its first touch cost that touch 60-130 ms. When all are built, everything
+        made so far lives as long as the app, so it is moved out of the garbage collector's reach
+        (a full collection otherwise walks every widget while a touch waits: 150-250 ms stalls)."""
+        if self._unbuilt:
+            self.screen(self._unbuilt.pop(0))
+            Clock.schedule_once(self._warm_up, 0)
+            return
+        if not shared_engine().ready:  # the pinyin model (loading on its own thread) is long-lived too
+            Clock.schedule_once(self._warm_up, 0.1)
+            return
+        regions.provinces()  # the address picker's divisions, likewise (loaded once, kept)
+        gc.collect()
+        gc.freeze()
+        young, middle, _full = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTION_NEVER)  # full collections: between people
+        self.warmed_up = True
 
     def screen(self, name: str) -> Any:
         """The screen widget called ``name``, created on first use."""
@@ -314,7 +346,19 @@ class KioskApp(App):
             return
         if self.sm.current != name:
             self.sm.current = name
+        if name == "idle" and self.current_screen != "idle":
+            self.returns_to_idle += 1
+            Clock.schedule_once(self._collect_between_people, COLLECT_AFTER)
         self.current_screen = name
+
+    def _collect_between_people(self, *_: Any) -> None:
+        """A session leaves tens of thousands of objects in reference cycles (widgets and their
+        bindings); collecting them takes 50-120 ms, which the automatic full collection used to
+        spend in the middle of somebody's touch. Full collections wait for the attract screen
+        instead (see :meth:`_warm_up`); the young generations are still collected as usual."""
+        if self.current_screen == "idle":
+            gc.collect()
+        self.collections_between_people += 1
 
     # -- language and elder mode -------------------------------------------------------------------
 
