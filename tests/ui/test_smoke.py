@@ -15,7 +15,7 @@ def test_start_shows_attract_and_touch_goes_home(kiosk, pilot) -> None:
     pilot.wait_for_screen("home")
 
 
-def test_screens_are_built_while_nobody_is_there_and_full_collections_wait_for_the_attract_screen(
+def test_screens_are_built_while_nobody_is_there_and_garbage_is_collected_on_the_attract_screen(
         kiosk, pilot) -> None:
     import gc
 
@@ -25,7 +25,6 @@ def test_screens_are_built_while_nobody_is_there_and_full_collections_wait_for_t
     pilot.wait_until(lambda: app.warmed_up, 30)
     assert set(app._screens) == set(SCREENS)   # no screen is built on somebody's first touch
     assert gc.get_freeze_count() > 100_000     # what lives as long as the app is out of the collector's way
-    assert gc.get_threshold()[2] >= 1_000_000  # no automatic full collection in the middle of a session
     pilot.press("lang_en")
     pilot.wait_for_screen("home")
     before = app.collections_between_people
