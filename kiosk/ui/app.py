@@ -62,6 +62,9 @@ class SessionLike(Protocol):
 
 # The attract screen is drawn first; the full garbage collection follows when nobody is touching.
 COLLECT_AFTER = 0.3
+# How long the warm-up waits for the pinyin model before freezing without it (it loads in ~0.4 s).
+MODEL_WAIT = 15.0
+
 
 class KioskApp(App):
     """The kiosk's Kivy application. One instance per process (Kivy allows one App run)."""
@@ -98,6 +101,7 @@ class KioskApp(App):
         self._drain = Clock.create_trigger(self._drain_inbox, -1)
         self._screens: dict[str, Any] = {}
         self._unbuilt: list[str] = []  # screens still to build in idle frames (on_start)
+        self._model_deadline = 0.0
         self.warmed_up = False  # every screen built and the long-lived objects frozen (_warm_up)
         self.returns_to_idle = 0  # times a session ended on the attract screen
         self.collections_between_people = 0  # full garbage collections run there afterwards
@@ -151,6 +155,7 @@ class KioskApp(App):
         if start is not None:
             self.execute_all(start())  # the attract screen (or out of service)
         self._unbuilt = [name for name in SCREENS if name not in self._screens]
+        self._model_deadline = time.monotonic() + MODEL_WAIT
         Clock.schedule_once(self._warm_up, 0.5)
 
     def _warm_up(self, *_: Any) -> None:
@@ -162,8 +167,8 @@ class KioskApp(App):
             self.screen(self._unbuilt.pop(0))
             Clock.schedule_once(self._warm_up, 0)
             return
-        if not shared_engine().ready:  # the pinyin model (loading on its own thread) is long-lived too
-            Clock.schedule_once(self._warm_up, 0.1)
+        if not shared_engine().ready and time.monotonic() < self._model_deadline:
+            Clock.schedule_once(self._warm_up, 0.1)  # the pinyin model (its own thread) is long-lived too
             return
         regions.provinces()  # the address picker's divisions, likewise (loaded once, kept)
         gc.collect()
