@@ -197,6 +197,10 @@ class Walk:
 
     def timeline(self) -> None:
         self.progress_entry()
+        self.found_by_scan()
+
+    def found_by_scan(self) -> None:
+        """On the progress entry screen: a receipt scanned, the central service's timeline back."""
         self.answer(ev.QrScanned("PAYLOAD"))
         self.last(c.LookupProgress)
         stages = (ProgressStage("received", datetime(2026, 11, 20, 9, 12)),

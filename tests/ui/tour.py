@@ -181,17 +181,7 @@ def _appt_done(w: Walk) -> None:
 
 
 def _timeline(w: Walk) -> None:
-    from datetime import date, datetime
-
-    from kiosk.session.events import ProgressStage
-
-    w.answer(ev.QrScanned("PAYLOAD"))
-    w.last(c.LookupProgress)
-    stages = (ProgressStage("received", datetime(2026, 11, 20, 9, 12)),
-              ProgressStage("under_review", datetime(2026, 11, 21, 14, 3)),
-              ProgressStage("approved", datetime(2026, 11, 24, 10, 40)))
-    w.answer(ev.ProgressFound("KIOSK0012611200003", ("hkmo_endorsement:G:HK:single_3m",), stages,
-                              date(2026, 11, 27), "postal"), "progress_timeline")
+    w.found_by_scan()
 
 
 def _progress_printing(w: Walk) -> None:
