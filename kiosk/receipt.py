@@ -43,6 +43,7 @@ from drivers.printer.protocol import (
     text_columns,
 )
 from kiosk.config import KioskSection
+from kiosk.domain.masking import mask_card_number, mask_document_number, mask_name, mask_phone
 
 Language = Literal["zh_CN", "en"]
 
@@ -218,46 +219,6 @@ def format_fen(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}￥{fen // 100}.{fen % 100:02d}"
-
-
-def mask_name(name: str) -> str:
-    """``张小明`` -> ``张*明``, ``张三`` -> ``张*``, ``ZHANG XIAOMING`` -> ``Z**** X*******``."""
-    name = name.strip()
-    if any("a" <= ch.lower() <= "z" for ch in name):
-        return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_document_number(number: str) -> str:
-    """``11010519491231002X`` -> ``1101**********002X``; short numbers keep two at each end."""
-    number = number.strip().replace(" ", "")
-    keep = 4 if len(number) >= 12 else 2
-    if len(number) <= 2 * keep:
-        return "*" * len(number)
-    return number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]
-
-
-def mask_card_number(card: str) -> str:
-    """First six and last four digits, as bank slips print (terminal-masked input is accepted)."""
-    card = re.sub(r"[\s-]", "", card).replace("X", "*").replace("x", "*")
-    if len(card) < 10:
-        return "*" * len(card)
-    middle = "*" * (len(card) - 10)
-    return card[:6] + middle + card[-4:]
-
-
-def mask_phone(phone: str) -> str:
-    """``13812345678`` -> ``138****5678``."""
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) == 13 and digits.startswith("861"):  # +86 in front of a mainland mobile
-        digits = digits[2:]
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
 def _when(moment: datetime) -> str:
