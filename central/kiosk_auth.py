@@ -111,7 +111,7 @@ class KioskVerifier:
     def __init__(self, database: Database, sealer: Sealer, *, clock: Callable[[], float] = time.time) -> None:
         self._database = database
         self._sealer = sealer
-        self._clock = clock
+        self.clock = clock  # seconds since the epoch; public so that a test can hold it still
         self._secrets: dict[str, tuple[bytes | None, float]] = {}
         self._lock = threading.Lock()
         self._last_prune = 0.0
@@ -169,7 +169,7 @@ class KioskVerifier:
         if not hmac.compare_digest(expected, signed.signature) or secret is None:
             log.info("refused %s %s from %s: bad signature or unknown kiosk", method, path, signed.kiosk_id)
             return False
-        now = self._clock()
+        now = self.clock()
         if abs(now - int(signed.timestamp)) > MAX_SKEW_SECONDS:
             log.info("refused %s %s from %s: timestamp %s is %.0f s from server time", method, path,
                      signed.kiosk_id, signed.timestamp, int(signed.timestamp) - now)
@@ -178,7 +178,7 @@ class KioskVerifier:
 
     def _nonce_job(self, signed: SignedHeaders) -> Callable[[Session], bool]:
         """A write job recording the signature; it returns False for a signature seen before."""
-        now = self._clock()
+        now = self.clock()
         prune = now - self._last_prune > 60
         if prune:
             self._last_prune = now
