@@ -36,9 +36,9 @@ from kiosk.domain.identity import id_number_check_digit
 from kiosk.headless import SessionDriver
 from kiosk.runtime import Runtime, build_runtime
 from kiosk.services.sender import Delivered
+from kiosk.session import Session, SessionData
 from kiosk.session import commands as c
 from kiosk.session import events as e
-from kiosk.session.flow import Session, SessionData
 from kiosk.session.steps import Flow, Step
 
 KIOSK_ID = "KIOSK001"   # with a central service of its own
@@ -140,8 +140,8 @@ class Walkthrough:
         session = Session.from_config(config, datetime.now, known_region=lambda code: bool(regions.find(code)))
         self.driver = SessionDriver(session)
         self.runtime: Runtime = build_runtime(config, self.driver.post)
-        self.driver.execute = self.runtime.execute
-        self.driver.listeners.append(lambda event: self.lines.append(f"  <- {describe(event)}"))
+        self.driver.services = self.runtime.execute
+        self.driver.event_listeners.append(lambda event: self.lines.append(f"  <- {describe(event)}"))
         self.driver.command_listeners.append(self._command)
         self.deliveries: list[Delivered] = []
         self.delivered = threading.Condition()

@@ -2,7 +2,7 @@
 
 Each journey in ``kiosk/session/walks.py`` (the HK/Macao endorsement, a passport with postal
 delivery and the green channel, a child with a guardian, progress, appointment, foreigner flows,
-survey, guides) is fed event by event to :class:`kiosk.session.flow.Session`; the commands it emits
+survey, guides) is fed event by event to :class:`kiosk.session.Session`; the commands it emits
 (screens, timers, device starts/stops, record-before-charge, receipts, the wipe at the end) are
 written to ``var/demo/session-<journey>.txt`` and the tap counts to the report. The flow picture
 (Mermaid, generated from the transition table) goes to ``var/demo/session.mmd``.

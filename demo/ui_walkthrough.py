@@ -431,9 +431,9 @@ class UiWalkthrough:
                   f"charged once")
 
     def timeout_wipes(self) -> None:
+        from kiosk.session import SessionData
         from kiosk.session import commands as c
         from kiosk.session import events as ev
-        from kiosk.session.flow import SessionData
 
         self.journey = "timeout"
         p = self.pilot

@@ -59,7 +59,7 @@ class AssembledKiosk:
 
     config: KioskConfig
     runtime: Any  # kiosk.runtime.Runtime
-    session: Any  # kiosk.session.flow.Session
+    session: Any  # kiosk.session.Session
     app: Any      # kiosk.ui.app.KioskApp
 
 
@@ -73,7 +73,7 @@ def assemble(config: KioskConfig, window: Any = None) -> AssembledKiosk:
     from kiosk import regions
     from kiosk.runtime import PostRelay, build_runtime
     from kiosk.services.service_events import ExitRequested
-    from kiosk.session.flow import Session
+    from kiosk.session import Session
     from kiosk.ui.bootstrap import WindowSettings, configure_kivy
 
     configure_kivy(window or WindowSettings(fullscreen=config.ui.fullscreen, multisamples=config.ui.multisamples))

@@ -13,7 +13,7 @@ Swapped between sessions only. One ``Session`` serves person after person, and a
 must not change between the review screen and the charge, so the waiting catalogue becomes
 ``session.catalogue`` only while the session is at the attract screen or out of service, on the UI
 thread: :meth:`CatalogueUpdates.listener` is an event listener for ``KioskApp.event_listeners`` (or
-``SessionDriver.listeners``), which run before the session handles each event, so the touch that
+``SessionDriver.event_listeners``), which run before the session handles each event, so the touch that
 starts the next session already sees the new catalogue.
 
 The last accepted central copy is kept in ``<data_dir>/central-catalogue.json`` (written
@@ -40,7 +40,7 @@ from kiosk.services.api_errors import ApiError
 from kiosk.session.steps import Step
 
 if TYPE_CHECKING:
-    from kiosk.session.flow import Session
+    from kiosk.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class CatalogueUpdates:
         return True
 
     def listener(self, session: Session) -> Callable[[Any], None]:
-        """An event listener (``KioskApp.event_listeners``, ``SessionDriver.listeners``) that swaps
+        """An event listener (``KioskApp.event_listeners``, ``SessionDriver.event_listeners``) that swaps
         the catalogue in before the session handles the next event, if it is between people."""
 
         def on_event(event: Any) -> None:

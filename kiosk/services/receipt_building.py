@@ -5,7 +5,7 @@ receipt area's slips (``kiosk/receipt.py``), plus the two short notices it has n
 payment, but not the applicant's name, ID number or postal address: those are printed masked from
 the application the outbox recorded moments before (the executor keeps it in memory until the
 session's ``WipePersonalData``). ``PrintSlip`` carries plain data per kind (``progress``,
-``appointment``, ``accommodation``, ``payment_unknown``; see kiosk/session/flow.py for the keys).
+``appointment``, ``accommodation``, ``payment_unknown``; see kiosk/session/handlers for the keys).
 """
 
 from __future__ import annotations

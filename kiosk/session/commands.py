@@ -28,12 +28,17 @@ class Command:
     """Base of every command."""
 
 
+@dataclass(frozen=True)
+class UiCommand(Command):
+    """Base of the commands the UI carries out itself (the rest go to the services)."""
+
+
 # ==================================================================================================
 # UI
 
 @dataclass(frozen=True)
-class ShowScreen(Command):
-    """UI: show ``screen`` (the step's screen, ``steps.SCREEN_OF``) with ``view``, the view model:
+class ShowScreen(UiCommand):
+    """UI: show ``screen`` (the step's screen in the step table) with ``view``, the view model:
     everything the screen displays, as plain data (see docs/session.md for the keys per screen).
     Every view has ``step``, ``flow``, ``language``, ``can_back``, ``can_cancel``."""
 
@@ -43,7 +48,7 @@ class ShowScreen(Command):
 
 
 @dataclass(frozen=True)
-class ShowTimeoutWarning(Command):
+class ShowTimeoutWarning(UiCommand):
     """UI: overlay "are you still there?" with a countdown of ``seconds`` and a "more time" button
     (posts ``MoreTime``)."""
 
@@ -51,12 +56,12 @@ class ShowTimeoutWarning(Command):
 
 
 @dataclass(frozen=True)
-class HideTimeoutWarning(Command):
+class HideTimeoutWarning(UiCommand):
     """UI: remove the timeout warning overlay."""
 
 
 @dataclass(frozen=True)
-class ArmTimer(Command):
+class ArmTimer(UiCommand):
     """UI scheduler: post ``Timeout(token)`` after ``seconds``, replacing any armed timer (the
     session runs one timer at a time). ``purpose``: ``inactivity`` (no touch for a while),
     ``warning`` (the warning's countdown), ``watchdog`` (waiting too long for a service)."""
@@ -67,19 +72,19 @@ class ArmTimer(Command):
 
 
 @dataclass(frozen=True)
-class DisarmTimer(Command):
+class DisarmTimer(UiCommand):
     """UI scheduler: cancel the armed timer, if any."""
 
 
 @dataclass(frozen=True)
-class SetLanguage(Command):
+class SetLanguage(UiCommand):
     """UI: switch the interface language (gettext catalogue) and re-render."""
 
     language: str
 
 
 @dataclass(frozen=True)
-class ClearScreens(Command):
+class ClearScreens(UiCommand):
     """UI: forget every screen's state (typed text, images, cached view models) so nothing of the
     person who just left can be seen by the next one."""
 

@@ -1,7 +1,7 @@
 """Events: everything that can happen to a session, as frozen dataclasses.
 
-The session (``kiosk/session/flow.py``) turns each event into commands. Each class says who sends
-it. Two families:
+The session (``kiosk/session/engine.py``, driven by ``table.py``) turns each event into commands.
+Each class says who sends it. Two families:
 
 - :class:`UserEvent`: a touch on a screen, posted by the UI (``kiosk/ui``). Every user event also
   counts as activity, so it restarts the step's inactivity timer and hides the timeout warning.
@@ -10,14 +10,23 @@ it. Two families:
 
 Events carry data, never behaviour. Payloads with personal data (a :class:`Person`, form values)
 are held by the session only until the session ends, when they are wiped.
+
+Events **validate themselves when built**: every field is checked against its declared type (a
+``Literal`` against its values, an enum, a record class, a container's kind), and a class adds
+what a type cannot say in :meth:`Event.check` (a rating is 1 to 5). A malformed event is a bug in
+whoever built it and raises :class:`InvalidEvent` there, never deep inside the session. Text that
+comes from outside (a scanned code, typed values) is typed ``str`` and judged by the session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import functools
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from kiosk.domain.catalogue import ItemChoice
 from kiosk.domain.eligibility import PhotoOffer
@@ -26,9 +35,73 @@ from kiosk.session.devices import DeviceHealth
 from kiosk.session.steps import Flow
 
 
+class InvalidEvent(ValueError):
+    """An event built with a value its declaration does not allow."""
+
+
+Check = Callable[[Any], bool]
+
+
+def _type_check(hint: Any) -> Check:
+    """A predicate for values of the declared type ``hint`` (the kinds events use)."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any or hint is object:
+        return lambda value: True
+    if origin is Literal:
+        allowed = frozenset(args)
+        return lambda value: value in allowed
+    if origin in (types.UnionType, typing.Union):
+        options = [_type_check(arg) for arg in args]
+        return lambda value: any(check(value) for check in options)
+    if hint is type(None):
+        return lambda value: value is None
+    if hint is bool:
+        return lambda value: isinstance(value, bool)
+    if hint is int:
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return lambda value: isinstance(value, int | float) and not isinstance(value, bool)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _type_check(args[0])
+            return lambda value: isinstance(value, tuple) and all(item(v) for v in value)
+        parts = [_type_check(arg) for arg in args]
+        return lambda value: (isinstance(value, tuple) and len(value) == len(parts)
+                              and all(check(v) for check, v in zip(parts, value, strict=True)))
+    if origin is not None:  # Mapping[...], frozenset[...]: the container's kind is checked
+        kind = typing.cast(type, origin)
+        return lambda value: isinstance(value, kind)
+    if isinstance(hint, type):  # str, an enum, a record class (Person, DeviceHealth, ...)
+        return lambda value: isinstance(value, hint)
+    return lambda value: True  # pragma: no cover - a declaration this module does not use
+
+
+@functools.cache
+def _field_checks(cls: type) -> tuple[tuple[str, Check, Any], ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, _type_check(hints[f.name]), hints[f.name]) for f in fields(cls))
+
+
+def _validate(record: Any) -> None:
+    for name, check, hint in _field_checks(type(record)):
+        if not check(getattr(record, name)):
+            raise InvalidEvent(f"{type(record).__name__}.{name}: not a {hint!r}")
+
+
 @dataclass(frozen=True)
 class Event:
     """Base of every event."""
+
+    def __post_init__(self) -> None:
+        _validate(self)
+        problem = self.check()
+        if problem:
+            raise InvalidEvent(f"{type(self).__name__}: {problem}")
+
+    def check(self) -> str | None:
+        """What the field types cannot say: a message when the values do not fit together."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -166,6 +239,9 @@ class RatingGiven(UserEvent):
     """UI, rating screen: one tap, ``rating`` 1 (unhappy) to 5 (very happy)."""
 
     rating: int
+
+    def check(self) -> str | None:
+        return None if 1 <= self.rating <= 5 else f"rating {self.rating} is not 1 to 5"
 
 
 @dataclass(frozen=True)
@@ -368,6 +444,9 @@ class ProgressStage:
     at: datetime | None = None
     detail: str = ""   # e.g. the postal tracking number for ``posted``
 
+    def __post_init__(self) -> None:
+        _validate(self)
+
 
 @dataclass(frozen=True)
 class ProgressFound(Event):
@@ -398,6 +477,9 @@ class Slot:
     slot_id: str
     starts_at: datetime
     counter: str = ""
+
+    def __post_init__(self) -> None:
+        _validate(self)
 
 
 @dataclass(frozen=True)
@@ -477,6 +559,9 @@ class PaymentApproved(Event):
     amount_fen: int
     payment: Mapping[str, object] = field(default_factory=dict)
 
+    def check(self) -> str | None:
+        return None if self.attempt >= 1 else f"attempt {self.attempt} (attempts count from 1)"
+
 
 @dataclass(frozen=True)
 class PaymentDeclined(Event):
@@ -489,6 +574,9 @@ class PaymentDeclined(Event):
     code: str = ""
     reason: str = "declined"
 
+    def check(self) -> str | None:
+        return None if self.attempt >= 1 else f"attempt {self.attempt} (attempts count from 1)"
+
 
 @dataclass(frozen=True)
 class PaymentUnknown(Event):
@@ -497,6 +585,9 @@ class PaymentUnknown(Event):
 
     application_no: str
     attempt: int
+
+    def check(self) -> str | None:
+        return None if self.attempt >= 1 else f"attempt {self.attempt} (attempts count from 1)"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,8 @@
 """The steps of a kiosk session and the flows they belong to.
 
-A *step* is one state of the session's transition table (``kiosk/session/flow.py``); the UI shows
-one *screen* per step. Several steps share a screen where the screen is the same with other words
-(reading the applicant's card, the guardian's card and an appointment-maker's card all use
-``read_id``), so :data:`SCREEN_OF` names the screen each step uses and ``ShowScreen`` carries both.
+A *step* is one state of the session; everything about it is its row of the step table
+(``kiosk/session/table.py``), including the *screen* the UI shows for it (several steps share a
+screen where it is the same with other words, so ``ShowScreen`` carries both).
 """
 
 from __future__ import annotations
@@ -78,20 +77,3 @@ class Step(StrEnum):
     SURVEY_DONE = "survey_done"              # thank you
     GUIDES = "guides"                        # list of guides
     GUIDE_DETAIL = "guide_detail"            # one guide
-
-
-SCREEN_OF: dict[Step, str] = {step: step.value for step in Step}
-SCREEN_OF.update({
-    Step.APPLY_READ_ID: "read_id",
-    Step.GUARDIAN_READ: "read_id",
-    Step.APPT_READ_ID: "read_id",
-    Step.APPLY_CHECK: "busy",
-    Step.PAY_CHECK: "busy",
-    Step.PAY_RECORDING: "busy",
-    Step.RECORD: "busy",
-    Step.PROGRESS_LOOKUP: "busy",
-    Step.APPT_BOOKING: "busy",
-    Step.ACCOM_SUBMITTING: "busy",
-})
-"""The screen (UI ``screens/<name>.py``) that shows each step. ``busy`` is a wait screen whose
-view model says what is being waited for (``busy_reason``)."""

@@ -6,39 +6,35 @@ itself. Texts from the catalogue come as ``{"zh": ..., "en": ...}``; messages th
 formatted ``"15.00"``.
 
 Every view has: ``step``, ``screen``, ``flow`` (or None), ``language``, ``can_back``, ``can_cancel``,
-``errors`` ({field: code}), ``notice`` (code or None), ``catalogue_version``. The keys added per
-screen are listed in docs/session.md (generated from :data:`VIEW_KEYS`).
+``errors`` ({field: code}), ``notice`` (code or None), ``catalogue_version`` (the engine adds them,
+from the step table). Each builder here adds the keys of one screen; the table names it per step.
+Builders only read a :class:`~kiosk.session.context.SessionView`, never the engine. The keys added per
+screen are listed in docs/session.md (generated while walking the journeys).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiosk.domain import eligibility
-from kiosk.domain.application import form_needs, implied_destination_and_purpose
+from kiosk.domain.application import GreenChannel, expected_ready, form_needs, implied_destination_and_purpose
 from kiosk.domain.catalogue import Catalogue, Document, Endorsement, Guide, ItemChoice
-from kiosk.domain.fees import FeeError, compute_fees, fee_line_name, format_yuan, validity_text
+from kiosk.domain.fees import FeeError, compute_fees, format_yuan, validity_text
+from kiosk.domain.masking import mask_document_number
 from kiosk.domain.person import Person
+from kiosk.session.context import SessionView
 from kiosk.session.devices import unusable
-from kiosk.session.steps import SCREEN_OF, Flow, Step
+from kiosk.session.events import Slot
+from kiosk.session.rules import photo_reuse_allowed, printer_known_down, progress_item_names
+from kiosk.session.steps import Flow, Step
 
-if TYPE_CHECKING:
-    from kiosk.session.flow import Session
-
-NO_CANCEL = {Step.IDLE, Step.OUT_OF_SERVICE, Step.PAY, Step.RECORD, Step.PRINT, Step.PAY_RECORDING}
-
-
-def mask_number(number: str) -> str:
-    """Show an ID or document number on a public screen as ``4401**********123X``."""
-    if len(number) <= 8:
-        return number[:2] + "*" * max(0, len(number) - 2)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+View = dict[str, Any]
 
 
-def person_view(person: Person | None, session: Session) -> dict[str, Any] | None:
+def person_view(person: Person | None, s: SessionView) -> dict[str, Any] | None:
     if person is None:
         return None
-    today = session.today()
+    today = s.today()
     return {
         "name": person.name,
         "name_en": person.name_en,
@@ -46,7 +42,7 @@ def person_view(person: Person | None, session: Session) -> dict[str, Any] | Non
         "birth_date": person.birth_date.isoformat(),
         "age": eligibility.age(person, today),
         "document_type": person.document_type.value,
-        "document_number_masked": mask_number(person.document_number),
+        "document_number_masked": mask_document_number(person.document_number),
         "nationality": person.nationality,
         "valid_until": person.valid_until.isoformat() if person.valid_until else None,
         "long_term": person.long_term,
@@ -81,8 +77,8 @@ def endorsement_view(endorsement: Endorsement) -> dict[str, Any]:
                 "validity_name": validity_text(o.validity_months).as_dict(),
                 "fee_fen": endorsement.fees[o.fee],
                 "fee": format_yuan(endorsement.fees[o.fee]),
-            } for o in t.options],
-        } for t in endorsement.types],
+                        } for o in t.options],
+                  } for t in endorsement.types],
     }
 
 
@@ -103,109 +99,80 @@ def fees_view(catalogue: Catalogue, items: tuple[ItemChoice, ...]) -> dict[str, 
         return None
 
 
-def build_view(session: Session) -> dict[str, Any]:
-    """The view model of the session's current step."""
-    step = session.step
-    data = session.data
-    catalogue = session.catalogue
-    rule_back = _rule_back(step)
-    view: dict[str, Any] = {
-        "step": step.value,
-        "screen": SCREEN_OF[step],
-        "flow": data.flow.value if data.flow else None,
-        "language": session.language,
-        "languages": list(session.languages),
-        "can_back": rule_back,
-        "can_cancel": step not in NO_CANCEL,
-        "errors": dict(data.errors),
-        "notice": data.notice,
-        "catalogue_version": catalogue.version,
-    }
-    builder = _BUILDERS.get(SCREEN_OF[step])
-    if builder is not None:
-        view.update(builder(session))
-    return view
-
-
-def _rule_back(step: Step) -> bool:
-    from kiosk.session.flow import RULES
-    return RULES[step].back
-
-
 # ==================================================================================================
 # Per screen
 
-def _idle(session: Session) -> dict[str, Any]:
-    return {"default_language": session.default_language}
+def idle_view(s: SessionView) -> View:
+    return {"default_language": s.default_language}
 
 
-def _home(session: Session) -> dict[str, Any]:
-    known_down = [d for d, _ in unusable(session.health, [d for d in session.health])]
+def home_view(s: SessionView) -> View:
+    known_down = [d for d, _ in unusable(s.health, [d for d in s.health])]
     return {"flows": [f.value for f in Flow], "devices_down": sorted(known_down)}
 
 
-def _out_of_service(session: Session) -> dict[str, Any]:
-    down = unusable(session.health, sorted(session.essential_devices))
-    return {"reasons": sorted(session.out_of_service_reasons),
+def out_of_service_view(s: SessionView) -> View:
+    down = unusable(s.health, sorted(s.essential_devices))
+    return {"reasons": sorted(s.out_of_service_reasons),
             "devices": [{"device": d, "reason": r} for d, r in down]}
 
 
-def _unavailable(session: Session) -> dict[str, Any]:
-    return {"problems": [{"device": d, "reason": r} for d, r in session.data.unavailable],
+def unavailable_view(s: SessionView) -> View:
+    return {"problems": [{"device": d, "reason": r} for d, r in s.data.unavailable],
             "can_book_appointment": True}
 
 
-def _refused(session: Session) -> dict[str, Any]:
-    refusal = session.data.refusal
+def refused_view(s: SessionView) -> View:
+    refusal = s.data.refusal
     return {"refusal": refusal.as_dict() if refusal else None,
             "can_book_appointment": bool(refusal and refusal.instead_code == "appointment")}
 
 
-def _failed(session: Session) -> dict[str, Any]:
-    return {"failure": session.data.failure}
+def failed_view(s: SessionView) -> View:
+    return {"failure": s.data.failure}
 
 
-def _rate(session: Session) -> dict[str, Any]:
-    return {"ratings": [1, 2, 3, 4, 5], "application_no": session.data.application_no}
+def rate_view(s: SessionView) -> View:
+    return {"ratings": [1, 2, 3, 4, 5], "application_no": s.data.application_no}
 
 
-def _done(session: Session) -> dict[str, Any]:
-    return {"rating": session.data.rating, "application_no": session.data.application_no}
+def done_view(s: SessionView) -> View:
+    return {"rating": s.data.rating, "application_no": s.data.application_no}
 
 
-def _busy(session: Session) -> dict[str, Any]:
-    data = session.data
-    view: dict[str, Any] = {"busy_reason": session.step.value}
-    if session.step in (Step.RECORD, Step.PAY_RECORDING):
+def busy_view(s: SessionView) -> View:
+    data = s.data
+    view: dict[str, Any] = {"busy_reason": s.step.value}
+    if s.step in (Step.RECORD, Step.PAY_RECORDING):
         view["application_no"] = data.application_no
     return view
 
 
-def _read_id(session: Session) -> dict[str, Any]:
-    data = session.data
-    role = "guardian" if session.step is Step.GUARDIAN_READ else "applicant"
+def read_id_view(s: SessionView) -> View:
+    data = s.data
+    role = "guardian" if s.step is Step.GUARDIAN_READ else "applicant"
     view: dict[str, Any] = {
         "role": role,
-        "purpose": "appointment" if session.step is Step.APPT_READ_ID else "apply",
+        "purpose": "appointment" if s.step is Step.APPT_READ_ID else "apply",
         "refusal": data.refusal.as_dict() if role == "guardian" and data.refusal else None,
     }
     if role == "guardian":
-        view["applicant"] = person_view(data.applicant, session)
+        view["applicant"] = person_view(data.applicant, s)
     return view
 
 
-def _guardian_relation(session: Session) -> dict[str, Any]:
-    data = session.data
+def guardian_relation_view(s: SessionView) -> View:
+    data = s.data
     return {"relationships": [{"code": r.code, "name": r.name.as_dict()}
-                              for r in session.catalogue.eligibility.guardian_relationships],
+                              for r in s.catalogue.eligibility.guardian_relationships],
             "selected": data.relationship,
-            "guardian": person_view(data.guardian, session),
-            "applicant": person_view(data.applicant, session)}
+            "guardian": person_view(data.guardian, s),
+            "applicant": person_view(data.applicant, s)}
 
 
-def _choose(session: Session) -> dict[str, Any]:
-    data = session.data
-    catalogue = session.catalogue
+def choose_view(s: SessionView) -> View:
+    data = s.data
+    catalogue = s.catalogue
     applicant = data.applicant
     return {
         "documents": [document_view(d) for d in catalogue.documents],
@@ -214,15 +181,15 @@ def _choose(session: Session) -> dict[str, Any]:
         "selected": items_view(data.items),
         "fees": fees_view(catalogue, data.items),
         "max_items": catalogue.max_items,
-        "applicant": person_view(applicant, session),
-        "elder": bool(applicant and eligibility.is_elder(applicant, session.today(), catalogue.eligibility)),
+        "applicant": person_view(applicant, s),
+        "elder": bool(applicant and eligibility.is_elder(applicant, s.today(), catalogue.eligibility)),
         "notes": [n.as_dict() for n in catalogue.notes],
     }
 
 
-def _form(session: Session) -> dict[str, Any]:
-    data = session.data
-    catalogue = session.catalogue
+def form_view(s: SessionView) -> View:
+    data = s.data
+    catalogue = s.catalogue
     needs = form_needs(catalogue, data.items)
     allowed: set[str] = set()
     for choice in data.items:
@@ -241,11 +208,10 @@ def _form(session: Session) -> dict[str, Any]:
     }
 
 
-def _collection(session: Session) -> dict[str, Any]:
-    from kiosk.domain.application import GreenChannel, expected_ready
-    data = session.data
-    today = session.today()
-    catalogue = session.catalogue
+def collection_view(s: SessionView) -> View:
+    data = s.data
+    today = s.today()
+    catalogue = s.catalogue
     return {
         "methods": ["pickup", "postal"],
         "selected": data.collection_method,
@@ -257,42 +223,41 @@ def _collection(session: Session) -> dict[str, Any]:
     }
 
 
-def _address(session: Session) -> dict[str, Any]:
-    return {"values": dict(session.data.address_values)}
+def address_view(s: SessionView) -> View:
+    return {"values": dict(s.data.address_values)}
 
 
-def _green_channel(session: Session) -> dict[str, Any]:
-    catalogue = session.catalogue
+def green_channel_view(s: SessionView) -> View:
+    catalogue = s.catalogue
     return {"reasons": [{"code": r.code, "name": r.name.as_dict(), "proof": r.proof.as_dict(),
                          "promised_working_days": r.promised_working_days} for r in catalogue.green_channel_reasons],
-            "values": dict(session.data.green_values),
+            "values": dict(s.data.green_values),
             "max_promised_working_days": catalogue.max_promised_working_days}
 
 
-def _photo(session: Session) -> dict[str, Any]:
-    data = session.data
-    offer = data.photo_offer if session.photo_reuse_allowed() else None
+def photo_view(s: SessionView) -> View:
+    data = s.data
+    offer = data.photo_offer if photo_reuse_allowed(s) else None
     applicant = data.applicant
     return {"reuse_offer": {"photo_ref": offer.photo_ref, "taken_on": offer.taken_on.isoformat()} if offer else None,
-            "elder": bool(applicant and eligibility.is_elder(applicant, session.today(),
-                                                             session.catalogue.eligibility))}
+            "elder": bool(applicant and eligibility.is_elder(applicant, s.today(),
+                                                             s.catalogue.eligibility))}
 
 
-def _photo_confirm(session: Session) -> dict[str, Any]:
-    return {"photo_ref": session.data.captured_photo}
+def photo_confirm_view(s: SessionView) -> View:
+    return {"photo_ref": s.data.captured_photo}
 
 
-def _review(session: Session) -> dict[str, Any]:
-    from kiosk.domain.application import expected_ready
-    data = session.data
-    catalogue = session.catalogue
+def review_view(s: SessionView) -> View:
+    data = s.data
+    catalogue = s.catalogue
     contact = data.contact
     address = data.address if data.collection_method == "postal" else None
     green = data.green_channel if data.wants_green_channel else None
     needs_photo = catalogue.needs_photo(data.items)
     return {
-        "applicant": person_view(data.applicant, session),
-        "guardian": person_view(data.guardian, session),
+        "applicant": person_view(data.applicant, s),
+        "guardian": person_view(data.guardian, s),
         "relationship": data.relationship,
         "items": items_view(data.items),
         "fees": fees_view(catalogue, data.items),
@@ -308,167 +273,155 @@ def _review(session: Session) -> dict[str, Any]:
                           "promised_working_days": green.promised_working_days} if green else None,
         "photo": {"photo_ref": data.photo.photo_ref, "source": data.photo.source}
         if data.photo and needs_photo else None,
-        "expected_ready": expected_ready(catalogue, session.today(), green).isoformat(),
+        "expected_ready": expected_ready(catalogue, s.today(), green).isoformat(),
         "consent_version": catalogue.consent_version,
         "consent_text": catalogue.consent_text.as_dict(),
     }
 
 
-def _pay(session: Session) -> dict[str, Any]:
-    data = session.data
+def pay_view(s: SessionView) -> View:
+    data = s.data
     total = data.fees.total_fen if data.fees else 0
     return {"application_no": data.application_no, "amount_fen": total, "amount": format_yuan(total),
-            "attempt": data.attempt, "max_attempts": session.max_payment_attempts}
+            "attempt": data.attempt, "max_attempts": s.max_payment_attempts}
 
 
-def _pay_declined(session: Session) -> dict[str, Any]:
-    data = session.data
-    view = _pay(session)
+def pay_declined_view(s: SessionView) -> View:
+    data = s.data
+    view = pay_view(s)
     view.update({"reason": data.decline_reason,
-                 "can_retry": data.attempt < session.max_payment_attempts,
-                 "attempts_left": max(0, session.max_payment_attempts - data.attempt)})
+                 "can_retry": data.attempt < s.max_payment_attempts,
+                 "attempts_left": max(0, s.max_payment_attempts - data.attempt)})
     return view
 
 
-def _pay_unknown(session: Session) -> dict[str, Any]:
-    view = _pay(session)
-    view.update({"print_note": session.data.print_note, "advice": "do_not_pay_again"})
+def pay_unknown_view(s: SessionView) -> View:
+    view = pay_view(s)
+    view.update({"print_note": s.data.print_note, "advice": "do_not_pay_again"})
     return view
 
 
-def _print(session: Session) -> dict[str, Any]:
-    return {"application_no": session.data.application_no, "leaving": session.data.leave_after_print}
+def print_view(s: SessionView) -> View:
+    return {"application_no": s.data.application_no, "leaving": s.data.leave_after_print}
 
 
-def _print_failed(session: Session) -> dict[str, Any]:
-    data = session.data
+def print_failed_view(s: SessionView) -> View:
+    data = s.data
     application = data.application
     return {"application_no": data.application_no, "detail": data.print_note,
             "expected_ready": application.expected_ready.isoformat() if application else None,
             "advice": "receipt_at_counter"}
 
 
-def _progress_entry(session: Session) -> dict[str, Any]:
-    return {"scanner": True, "camera": session.scan_with_camera}
+def progress_entry_view(s: SessionView) -> View:
+    return {"scanner": True, "camera": s.scan_with_camera}
 
 
-def _progress_timeline(session: Session) -> dict[str, Any]:
-    progress = session.data.progress
-    printer_known_down = "printer" in session.health and bool(unusable(session.health, ("printer",)))
+def progress_timeline_view(s: SessionView) -> View:
+    progress = s.data.progress
     if progress is None:
-        return {"application_no": None, "stages": [], "can_print": False, "print_note": session.data.print_note}
+        return {"application_no": None, "stages": [], "can_print": False, "print_note": s.data.print_note}
     return {
         "application_no": progress.application_no,
         "items": list(progress.items),
-        "item_names": progress_item_names(session, progress),
+        "item_names": progress_item_names(s, progress),
         "stages": [{"stage": s.stage, "at": s.at.isoformat() if s.at else None, "detail": s.detail}
                    for s in progress.stages],
         "expected_ready": progress.expected_ready.isoformat() if progress.expected_ready else None,
         "collection": progress.collection,
-        "can_print": not printer_known_down,
-        "print_note": session.data.print_note,
+        "can_print": not printer_known_down(s),
+        "print_note": s.data.print_note,
     }
 
 
-def progress_item_names(session: Session, progress: Any) -> list[dict[str, str]]:
-    """What was applied for, named as the central service named it at filing time; else as this
-    kiosk's catalogue names the code; else the code itself (never nothing)."""
-    given = list(progress.item_names) + [("", "")] * (len(progress.items) - len(progress.item_names))
-    names = []
-    for code, (zh, en) in zip(progress.items, given, strict=False):
-        local = fee_line_name(session.catalogue, code)
-        names.append({"zh": zh or (local.zh if local else code), "en": en or (local.en if local else code)})
-    return names
-
-
-def _appt_service(session: Session) -> dict[str, Any]:
-    audience = "foreigner" if session.data.flow is Flow.FOREIGNER else "resident"
-    return {"services": [{"code": s.code, "name": s.name.as_dict()} for s in session.catalogue.appointment_services
+def appt_service_view(s: SessionView) -> View:
+    audience = "foreigner" if s.data.flow is Flow.FOREIGNER else "resident"
+    return {"services": [{"code": s.code, "name": s.name.as_dict()} for s in s.catalogue.appointment_services
                          if s.audience in (audience, "any")],
-            "suggested": session.data.appointment_service,
-            "person": person_view(session.data.person, session)}
+            "suggested": s.data.appointment_service,
+            "person": person_view(s.data.person, s)}
 
 
-def _service_name(session: Session) -> dict[str, str] | None:
-    service = session.catalogue.appointment_service(session.data.appointment_service or "")
+def _service_name(s: SessionView) -> dict[str, str] | None:
+    service = s.catalogue.appointment_service(s.data.appointment_service or "")
     return service.name.as_dict() if service else None
 
 
-def _slot_view(slot: Any) -> dict[str, Any] | None:
+def _slot_view(slot: Slot | None) -> dict[str, Any] | None:
     if slot is None:
         return None
     return {"slot_id": slot.slot_id, "starts_at": slot.starts_at.isoformat(), "counter": slot.counter}
 
 
-def _appt_slots(session: Session) -> dict[str, Any]:
-    slots = session.data.slots
-    return {"service": session.data.appointment_service, "service_name": _service_name(session),
+def appt_slots_view(s: SessionView) -> View:
+    slots = s.data.slots
+    return {"service": s.data.appointment_service, "service_name": _service_name(s),
             "loading": slots is None, "slots": [_slot_view(s) for s in slots or ()]}
 
 
-def _appt_confirm(session: Session) -> dict[str, Any]:
-    return {"service": session.data.appointment_service, "service_name": _service_name(session),
-            "slot": _slot_view(session.data.slot), "person": person_view(session.data.person, session)}
+def appt_confirm_view(s: SessionView) -> View:
+    return {"service": s.data.appointment_service, "service_name": _service_name(s),
+            "slot": _slot_view(s.data.slot), "person": person_view(s.data.person, s)}
 
 
-def _appt_done(session: Session) -> dict[str, Any]:
-    return {"reference": session.data.appointment_reference, "service_name": _service_name(session),
-            "slot": _slot_view(session.data.slot), "print_note": session.data.print_note}
+def appt_done_view(s: SessionView) -> View:
+    return {"reference": s.data.appointment_reference, "service_name": _service_name(s),
+            "slot": _slot_view(s.data.slot), "print_note": s.data.print_note}
 
 
-def _foreign_menu(session: Session) -> dict[str, Any]:
-    services = [session.catalogue.appointment_service(code)
+def foreign_menu_view(s: SessionView) -> View:
+    services = [s.catalogue.appointment_service(code)
                 for code in ("lost_passport_certificate", "accommodation_registration")]
     return {"services": [{"code": s.code, "name": s.name.as_dict()} for s in services if s is not None]}
 
 
-def _foreign_read(session: Session) -> dict[str, Any]:
-    service = session.data.foreign_service
+def foreign_read_view(s: SessionView) -> View:
+    service = s.data.foreign_service
     return {"service": service, "can_type_details": service == "lost_passport_certificate"}
 
 
-def _foreign_details(session: Session) -> dict[str, Any]:
+def foreign_details_view(s: SessionView) -> View:
     return {"fields": ["name", "nationality", "birth_date", "sex", "passport_number"]}
 
 
-def _accom_form(session: Session) -> dict[str, Any]:
-    return {"person": person_view(session.data.person, session),
-            "values": dict(session.data.accommodation_values)}
+def accom_form_view(s: SessionView) -> View:
+    return {"person": person_view(s.data.person, s),
+            "values": dict(s.data.accommodation_values)}
 
 
-def _accom_review(session: Session) -> dict[str, Any]:
-    return {"person": person_view(session.data.person, session),
-            "details": dict(session.data.accommodation or {}),
-            "consent_version": session.catalogue.consent_version,
-            "consent_text": session.catalogue.consent_text.as_dict()}
+def accom_review_view(s: SessionView) -> View:
+    return {"person": person_view(s.data.person, s),
+            "details": dict(s.data.accommodation or {}),
+            "consent_version": s.catalogue.consent_version,
+            "consent_text": s.catalogue.consent_text.as_dict()}
 
 
-def _accom_done(session: Session) -> dict[str, Any]:
-    return {"reference": session.data.registration_reference, "print_note": session.data.print_note}
+def accom_done_view(s: SessionView) -> View:
+    return {"reference": s.data.registration_reference, "print_note": s.data.print_note}
 
 
-def _survey(session: Session) -> dict[str, Any]:
-    questions = session.catalogue.survey
-    index = min(session.data.survey_index, len(questions) - 1)
+def survey_view(s: SessionView) -> View:
+    questions = s.catalogue.survey
+    index = min(s.data.survey_index, len(questions) - 1)
     question = questions[index]
     return {"index": index, "count": len(questions),
             "question": {"code": question.code, "text": question.text.as_dict(),
                          "options": [{"code": o.code, "name": o.name.as_dict()} for o in question.options]},
-            "answer": session.data.survey_answers.get(question.code)}
+            "answer": s.data.survey_answers.get(question.code)}
 
 
-def _guides(session: Session) -> dict[str, Any]:
+def guides_view(s: SessionView) -> View:
     guides = []
-    for code in session.catalogue.guide_codes():
-        found = session.catalogue.guide(code)
+    for code in s.catalogue.guide_codes():
+        found = s.catalogue.guide(code)
         if found is not None:
             guides.append({"code": code, "name": found[0].as_dict()})
     return {"guides": guides}
 
 
-def _guide_detail(session: Session) -> dict[str, Any]:
-    catalogue = session.catalogue
-    code = session.data.guide or ""
+def guide_detail_view(s: SessionView) -> View:
+    catalogue = s.catalogue
+    code = s.data.guide or ""
     found = catalogue.guide(code)
     item = catalogue.item(code)
     fees: list[dict[str, Any]] = []
@@ -492,20 +445,3 @@ def _guide_detail(session: Session) -> dict[str, Any]:
     return {"code": code, "name": found[0].as_dict() if found else None,
             "guide": guide_view(found[1]) if found else None, "fees": fees,
             "processing_working_days": catalogue.processing_working_days}
-
-
-_BUILDERS = {
-    "idle": _idle, "home": _home, "out_of_service": _out_of_service, "unavailable": _unavailable,
-    "refused": _refused, "failed": _failed, "rate": _rate, "done": _done, "busy": _busy,
-    "read_id": _read_id, "guardian_relation": _guardian_relation, "choose": _choose, "form": _form,
-    "collection": _collection, "address": _address, "green_channel": _green_channel, "photo": _photo,
-    "photo_confirm": _photo_confirm, "review": _review, "pay": _pay, "pay_declined": _pay_declined,
-    "pay_unknown": _pay_unknown, "print": _print, "print_failed": _print_failed,
-    "progress_entry": _progress_entry, "progress_timeline": _progress_timeline,
-    "progress_printing": _busy,
-    "appt_service": _appt_service, "appt_slots": _appt_slots, "appt_confirm": _appt_confirm,
-    "appt_done": _appt_done, "foreign_menu": _foreign_menu, "foreign_read": _foreign_read,
-    "foreign_details": _foreign_details, "accom_form": _accom_form, "accom_review": _accom_review,
-    "accom_done": _accom_done, "survey": _survey, "survey_done": lambda s: {}, "guides": _guides,
-    "guide_detail": _guide_detail,
-}

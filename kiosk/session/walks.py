@@ -23,7 +23,7 @@ from kiosk.domain.identity import id_number_check_digit
 from kiosk.domain.person import DocumentType, Person
 from kiosk.session import events as e
 from kiosk.session.devices import APPLY_DEVICES, PAY_DEVICES, DeviceHealth
-from kiosk.session.flow import Session
+from kiosk.session.engine import Session
 from kiosk.session.steps import Flow
 
 NOW = datetime(2026, 11, 27, 10, 30)   # a Friday
@@ -100,7 +100,7 @@ class Walk:
 
 def current_timeout(session: Session) -> e.Timeout:
     """The Timeout the UI scheduler would post for the timer armed last."""
-    return e.Timeout(session._token)
+    return e.Timeout(session.timer_token)
 
 
 def recorded(session: Session) -> e.ApplicationRecorded:

@@ -16,8 +16,8 @@ from kiosk.config import REPO_ROOT, KioskConfig
 from kiosk.domain.catalogue import load_catalogue
 from kiosk.headless import SessionDriver
 from kiosk.services.catalogue_updates import SAVED_NAME, CatalogueUpdates
+from kiosk.session import Session
 from kiosk.session import events as e
-from kiosk.session.flow import Session
 from kiosk.session.steps import Flow, Step
 from tests.central.harness import CentralHarness
 from tests.kiosk.services.harness import kiosk_config
@@ -81,7 +81,7 @@ def test_a_newer_catalogue_is_used_from_the_next_session_only(config: KioskConfi
     updates = updates_for(config, served, today)
     session = Session.from_config(config, datetime.now)
     driver = SessionDriver(session)
-    driver.listeners.append(updates.listener(session))
+    driver.event_listeners.append(updates.listener(session))
     driver.start()
     assert not updates.fetch()                         # the same catalogue as the local file: nothing to do
 

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 
 from kiosk.domain.catalogue import Catalogue, load_catalogue
+from kiosk.session import Session
 from kiosk.session import commands as c
 from kiosk.session import events as e
 from kiosk.session.devices import APPLY_DEVICES, DeviceHealth
-from kiosk.session.flow import Session
 from kiosk.session.steps import Flow, Step
 from kiosk.session.walks import APPLICATION_NO, Move, Walk, new_session, resident, resolve, walks
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kiosk.session.diagram import DOC, main, mermaid, render_doc
-from kiosk.session.flow import TRANSITIONS
 from kiosk.session.steps import Step
+from kiosk.session.table import TRANSITIONS
 from kiosk.session.walks import walks
 
 from .conftest import CATALOGUE
@@ -43,12 +43,10 @@ def test_every_notice_and_failure_code_the_flow_sets_is_documented() -> None:
     from pathlib import Path
 
     from kiosk.domain import eligibility
-    from kiosk.session import flow
-    from kiosk.session.flow import FAILURE_CODES, NOTICE_CODES
+    from kiosk.session import FAILURE_CODES, NOTICE_CODES, handlers
 
-    here = Path(flow.__file__).parent
-    source = "".join((here / f"{name}.py").read_text(encoding="utf-8")
-                     for name in ("flow", "apply_flow", "other_flows"))
+    here = Path(handlers.__file__).parent
+    source = "".join(path.read_text(encoding="utf-8") for path in sorted(here.glob("*.py")))
     literal = set(re.findall(r'notice\s*=\s*"([a-z_]+)"', source))
     assert literal and literal <= set(NOTICE_CODES)
     for reason in ("unreadable", "removed", "unsupported"):             # notice=f"card_{event.reason}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.session import STEPS, SessionData
 from kiosk.session import commands as c
 from kiosk.session import events as e
-from kiosk.session.flow import RULES, SessionData
 from kiosk.session.steps import Step
 from kiosk.session.walks import APPLICATION_NO
 
@@ -80,9 +80,9 @@ def _fire_current_timeout(session):  # type: ignore[no-untyped-def]
     return session.handle(e.Timeout(session._token))
 
 
-WARNING_STEPS = [s for s in Step if RULES[s].inactivity and RULES[s].warn]
-SILENT_STEPS = [s for s in Step if RULES[s].inactivity and not RULES[s].warn]
-WATCHDOG_STEPS = [s for s in Step if RULES[s].watchdog]
+WARNING_STEPS = [s for s in Step if STEPS[s].inactivity and STEPS[s].warn]
+SILENT_STEPS = [s for s in Step if STEPS[s].inactivity and not STEPS[s].warn]
+WATCHDOG_STEPS = [s for s in Step if STEPS[s].watchdog]
 
 
 @pytest.mark.parametrize("step", WARNING_STEPS, ids=lambda s: s.value)
@@ -154,7 +154,7 @@ def test_moving_on_while_the_warning_shows_hides_it() -> None:
     assert session.step is S.REVIEW
 
 
-@pytest.mark.parametrize("step", [s for s in Step if RULES[s].back and s is not S.SURVEY], ids=lambda s: s.value)
+@pytest.mark.parametrize("step", [s for s in Step if STEPS[s].back and s is not S.SURVEY], ids=lambda s: s.value)
 def test_back_returns_to_an_earlier_step_or_ends(step: Step) -> None:
     session = reach(step)
     history = list(session.data.history)
@@ -163,11 +163,11 @@ def test_back_returns_to_an_earlier_step_or_ends(step: Step) -> None:
         assert_ended(commands, session)
     else:
         assert session.step in history and session.step is not step
-        assert RULES[session.step].back_target
+        assert STEPS[session.step].back_target
         assert shown(commands) == [session.step]
 
 
-@pytest.mark.parametrize("step", [s for s in Step if not RULES[s].back], ids=lambda s: s.value)
+@pytest.mark.parametrize("step", [s for s in Step if not STEPS[s].back], ids=lambda s: s.value)
 def test_back_is_ignored_where_not_offered(step: Step) -> None:
     session = reach(step)
     commands = session.handle(e.Back())

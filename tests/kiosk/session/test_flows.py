@@ -9,10 +9,10 @@ import pytest
 from kiosk.domain.catalogue import ItemChoice
 from kiosk.domain.eligibility import PhotoOffer
 from kiosk.domain.person import DocumentType
+from kiosk.session import Session, SessionData
 from kiosk.session import commands as c
 from kiosk.session import events as e
 from kiosk.session.devices import DeviceHealth
-from kiosk.session.flow import Session, SessionData
 from kiosk.session.steps import Flow, Step
 from kiosk.session.walks import (
     ADULT,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from kiosk.session import Session
 from kiosk.session import commands as c
 from kiosk.session import events as e
 from kiosk.session.devices import DeviceHealth
-from kiosk.session.flow import Session
 from kiosk.session.steps import Step
 from kiosk.session.walks import APPLICATION_NO, NOW, PROGRESS_PAYLOAD, new_session, resolve, walks
 

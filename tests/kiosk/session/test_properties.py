@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from kiosk.domain.catalogue import ItemChoice
 from kiosk.domain.eligibility import PhotoOffer
 from kiosk.domain.person import Person
+from kiosk.session import Session, SessionData
 from kiosk.session import commands as c
 from kiosk.session import events as e
 from kiosk.session.devices import DEVICES, DeviceHealth
-from kiosk.session.flow import Session, SessionData
 from kiosk.session.steps import Flow, Step
 from kiosk.session.walks import (
     ADDRESS,
@@ -84,7 +84,7 @@ FACTORIES: list[Factory] = [
     const(e.GreenChannelSubmitted("school_term", "录取通知书")), const(e.GreenChannelSubmitted("", "")),
     const(e.PhotoAccepted()), const(e.PhotoRetake()), const(e.PhotoReuseChosen()),
     lambda s: e.ReviewConfirmed(CATALOGUE.consent_version), const(e.ReviewConfirmed("old")),
-    const(e.RetryPayment()), const(e.RatingGiven(5)), const(e.RatingGiven(0)),
+    const(e.RetryPayment()), const(e.RatingGiven(5)), const(e.RatingGiven(1)),
     const(e.ProgressNumberTyped("KIOSK0012611270007", "123X")), const(e.ProgressNumberTyped("x", "y")),
     const(e.PrintSlipRequested()), const(e.AppointmentServiceChosen("counter_application")),
     const(e.AppointmentServiceChosen("lost_passport_certificate")), const(e.SlotChosen("S1")),
@@ -121,10 +121,10 @@ FACTORIES: list[Factory] = [
                                     PROGRESS_PAYLOAD),
     lambda s: e.ApplicationRecorded((s.data.record_request or 0) + 1, f"KIOSK002261127{next(_numbers) % 10000:04d}"),
     lambda s: e.ApplicationRecordFailed(s.data.record_request or 0),
-    lambda s: e.PaymentApproved(app_no(s), s.data.attempt, 1500, {"approval_code": "A"}),
-    lambda s: e.PaymentDeclined(app_no(s), s.data.attempt, "51"),
-    lambda s: e.PaymentDeclined(app_no(s), s.data.attempt - 1, "51"),
-    lambda s: e.PaymentUnknown(app_no(s), s.data.attempt),
+    lambda s: e.PaymentApproved(app_no(s), max(1, s.data.attempt), 1500, {"approval_code": "A"}),
+    lambda s: e.PaymentDeclined(app_no(s), max(1, s.data.attempt), "51"),
+    lambda s: e.PaymentDeclined(app_no(s), max(1, s.data.attempt - 1), "51"),
+    lambda s: e.PaymentUnknown(app_no(s), max(1, s.data.attempt)),
     lambda s: e.PaidMarked(app_no(s)), const(e.ReceiptPrinted()), const(e.SlipPrinted()),
     const(e.PrintFailed("MediaJam")),
 ]

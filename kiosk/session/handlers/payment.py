@@ -1,0 +1,182 @@
+"""Handlers of the money steps: record the application, charge, follow the outcome, mark paid,
+print the receipt. The one place a ``Charge`` is emitted is :func:`charge`.
+
+Rules (see the engine's docstring): the application is recorded and its number known before the
+first charge; each attempt is charged exactly once; after an unknown outcome the application is
+never charged again; once approved, Cancel no longer ends the session before the receipt.
+"""
+
+from __future__ import annotations
+
+from kiosk.session import commands as c
+from kiosk.session import events as e
+from kiosk.session.context import Moves
+from kiosk.session.devices import PAY_DEVICES, unusable
+from kiosk.session.handlers.common import unavailable
+from kiosk.session.steps import Step as S
+
+
+def pay_devices_checked(s: Moves, event: e.DevicesChecked) -> None:
+    s.health.update(event.health)
+    problems = unusable(s.health, PAY_DEVICES)
+    if problems:
+        unavailable(s, problems)
+        return
+    assert s.data.application is not None
+    request = s.new_request()
+    s.data.record_request = request
+    s.emit(c.RecordApplication(request, s.data.application))
+    s.next(S.PAY_RECORDING)
+
+
+def application_recorded(s: Moves, event: e.ApplicationRecorded) -> None:
+    if event.request != s.data.record_request or s.data.application_no is not None:
+        s.universal(event)
+        return
+    assert s.data.fees is not None
+    s.data.application_no = event.application_no
+    s.data.progress_payload = event.progress_payload
+    charge(s, 1)
+
+
+def charge(s: Moves, attempt: int) -> None:
+    """The one place a Charge is emitted."""
+    data = s.data
+    assert data.application_no is not None and data.fees is not None
+    data.attempt = attempt
+    data.decline_reason = None
+    s.emit(c.Charge(data.application_no, data.fees.total_fen, attempt))
+    s.next(S.PAY)
+
+
+def record_failed(s: Moves, event: e.ApplicationRecordFailed) -> None:
+    if event.request != s.data.record_request:
+        return
+    s.next(S.FAILED, failure="record_failed", record_request=None)
+
+
+def record_not_answering(s: Moves, event: e.Timeout) -> None:
+    # A late ApplicationRecorded will find record_request cleared and abandon the application.
+    s.next(S.FAILED, failure="record_failed", record_request=None)
+
+
+def is_current_payment(s: Moves, event: e.PaymentApproved | e.PaymentDeclined | e.PaymentUnknown) -> bool:
+    return event.application_no == s.data.application_no and event.attempt == s.data.attempt
+
+
+def payment_approved(s: Moves, event: e.PaymentApproved) -> None:
+    if event.application_no != s.data.application_no:
+        s.universal(event)
+        return
+    s.data.paid = True
+    s.data.payment_unknown = False
+    s.data.payment = dict(event.payment)
+    s.emit(c.MarkPaid(event.application_no, event.payment))
+    s.next(S.RECORD)
+
+
+def payment_declined(s: Moves, event: e.PaymentDeclined) -> None:
+    if not is_current_payment(s, event):
+        return
+    s.next(S.PAY_DECLINED, decline_reason=event.reason, payment_unknown=False)
+
+
+def payment_unknown(s: Moves, event: e.PaymentUnknown) -> None:
+    if not is_current_payment(s, event):
+        return
+    outcome_unknown(s)
+
+
+def outcome_unknown(s: Moves) -> None:
+    """No answer we can trust: never charge this application again; a slip says what to do."""
+    s.data.payment_unknown = True
+    s.data.charges_closed = True
+    assert s.data.application_no is not None
+    s.emit(c.PrintSlip("payment_unknown", {"application_no": s.data.application_no,
+                                               "catalogue_version": s.catalogue.version},
+                       s.language))
+    s.next(S.PAY_UNKNOWN)
+
+
+def declined_after_all(s: Moves, event: e.PaymentDeclined) -> None:
+    """The unknown outcome turned out to be a decline: nothing was taken. Still no new charge in
+    this session (the brief: after an unknown outcome, no second charge); the person may start
+    again. Ending the session now abandons the application, which is correct: it is unpaid."""
+    if not is_current_payment(s, event):
+        return
+    s.data.payment_unknown = False
+    s.data.decline_reason = event.reason
+    s.data.notice = "not_charged"
+    s.show()
+
+
+def payment_not_answering(s: Moves, event: e.Timeout) -> None:
+    outcome_unknown(s)
+
+
+def cancel_on_terminal(s: Moves, event: e.Cancel) -> None:
+    """Cancel while the terminal is charging: ask it to stop (once per attempt) and wait for its
+    answer; the session never abandons an application whose charge may still complete."""
+    data = s.data
+    if data.abort_requested != data.attempt:
+        data.abort_requested = data.attempt
+        assert data.application_no is not None
+        s.emit(c.AbortCharge(data.application_no, data.attempt))
+        data.notice = "cancelling_payment"
+    else:
+        data.notice = "cancel_on_terminal"
+    s.show()
+
+
+def retry_payment(s: Moves, event: e.RetryPayment) -> None:
+    if s.data.attempt >= s.max_payment_attempts or s.data.charges_closed:
+        return
+    charge(s, s.data.attempt + 1)
+
+
+def leave_after_print(s: Moves, event: e.Cancel) -> None:
+    s.data.leave_after_print = True
+    s.data.notice = "finishing_receipt"
+    s.show()
+
+
+def paid_marked(s: Moves, event: e.PaidMarked) -> None:
+    if event.application_no != s.data.application_no:
+        return
+    print_receipt(s)
+
+
+def mark_paid_not_answering(s: Moves, event: e.Timeout) -> None:
+    print_receipt(s)
+
+
+def print_receipt(s: Moves) -> None:
+    data = s.data
+    assert data.application is not None and data.application_no is not None and data.fees is not None
+    s.emit(c.PrintReceipt(
+        application_no=data.application_no,
+        fees=data.fees,
+        collection=data.application.collection.method,
+        expected_ready=data.application.expected_ready,
+        progress_payload=data.progress_payload or "",
+        green_channel=data.application.green_channel is not None,
+        language=s.language,
+        catalogue_version=s.catalogue.version,
+        payment=dict(data.payment or {}),
+    ))
+    s.next(S.PRINT)
+
+
+def receipt_printed(s: Moves, event: e.ReceiptPrinted) -> None:
+    if s.data.leave_after_print:
+        s.end("done")
+    else:
+        s.next(S.RATE)
+
+
+def receipt_failed(s: Moves, event: e.PrintFailed) -> None:
+    s.next(S.PRINT_FAILED, print_note=event.detail)
+
+
+def printer_not_answering(s: Moves, event: e.Timeout) -> None:
+    s.next(S.PRINT_FAILED, print_note="Offline")
