@@ -1,11 +1,10 @@
-"""The kiosk without its screen: the real session driven as ``KioskApp`` drives it, minus Kivy.
+"""The kiosk without its screen: the real session behind the production routing, minus Kivy.
 
-For the end-to-end tests and the headless demo. :class:`SessionDriver` does what
-``kiosk/ui/app.py`` does: ``post`` is thread-safe and only queues; the driving thread takes events
-from the queue, runs them through the real :class:`~kiosk.session.flow.Session`, carries out the
-UI commands by recording them (the screens shown, the timer armed) and hands every other command
-to the command sink (the runtime's executor). A "tap" is an event handled at once; time passes
-when the caller fires the armed timer. Waiting is always on the queue, with a deadline.
+For the end-to-end tests and the headless demo. :class:`SessionDriver` is a
+:class:`~kiosk.host.SessionHost` (the same routing ``kiosk/ui/app.py`` uses) whose UI sink records
+what a screen would do (the screens shown, the timer armed). ``post`` is thread-safe and only
+queues; the driving thread takes events from the queue. A "tap" is an event handled at once; time
+passes when the caller fires the armed timer. Waiting is always on the queue, with a deadline.
 """
 
 from __future__ import annotations
@@ -15,59 +14,47 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.host import SessionHost
+from kiosk.session import Session, Step
 from kiosk.session import commands as c
 from kiosk.session import events as e
-from kiosk.session.flow import Session
-from kiosk.session.steps import Step
-
-UI_COMMANDS = (c.ShowScreen, c.ShowTimeoutWarning, c.HideTimeoutWarning, c.ArmTimer, c.DisarmTimer, c.SetLanguage,
-               c.ClearScreens)
 
 
-class SessionDriver:
-    """The real session, driven as KioskApp would drive it (without Kivy)."""
+class SessionDriver(SessionHost):
+    """The real session, routed as KioskApp routes it (without Kivy)."""
 
     def __init__(self, session: Session, execute: Callable[[Any], None] | None = None) -> None:
-        self.session = session
-        self.execute = execute  # the command sink; may be set after construction (the runtime needs ``post``)
-        self.inbox: queue.Queue[Any] = queue.Queue()
+        self._posted: queue.Queue[Any] = queue.Queue()
+        super().__init__(session, self._record_ui, execute, raise_errors=True)
+        self.session: Session = session
         self.screens: list[str] = []
         self.events: list[Any] = []
         self.commands: list[Any] = []
         self.timer: c.ArmTimer | None = None
-        self.listeners: list[Callable[[Any], None]] = []          # every event, before the session
-        self.command_listeners: list[Callable[[Any], None]] = []  # every command, UI ones included
+        self.event_listeners.append(self.events.append)
+        self.command_listeners.append(self.commands.append)
 
     def post(self, event: Any) -> None:
-        """Thread-safe, like ``KioskApp.post``: the event is handled on the test thread."""
-        self.inbox.put(event)
+        """Thread-safe, like ``KioskApp.post``: the event is handled on the driving thread."""
+        self._posted.put(event)
 
-    def start(self) -> None:
-        self._run(self.session.start())
+    def next_posted(self) -> Any | None:
+        try:
+            return self._posted.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _record_ui(self, command: c.UiCommand) -> None:
+        if isinstance(command, c.ShowScreen):
+            self.screens.append(command.screen)
+        elif isinstance(command, c.ArmTimer):
+            self.timer = command
+        elif isinstance(command, c.DisarmTimer):
+            self.timer = None
 
     def tap(self, event: e.Event) -> None:
         """A touch (or any event) handled now."""
         self.dispatch(event)
-
-    def dispatch(self, event: Any) -> None:
-        self.events.append(event)
-        for listener in self.listeners:
-            listener(event)
-        self._run(self.session.handle(event))
-
-    def _run(self, commands: list[Any]) -> None:
-        for command in commands:
-            self.commands.append(command)
-            for listener in self.command_listeners:
-                listener(command)
-            if isinstance(command, c.ShowScreen):
-                self.screens.append(command.screen)
-            elif isinstance(command, c.ArmTimer):
-                self.timer = command
-            elif isinstance(command, c.DisarmTimer):
-                self.timer = None
-            elif not isinstance(command, UI_COMMANDS) and self.execute is not None:
-                self.execute(command)
 
     def pump_until(self, done: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
         """Handle posted events until ``done()``; fail after ``timeout`` seconds."""
@@ -75,7 +62,7 @@ class SessionDriver:
         while not done():
             remaining = deadline - time.monotonic()
             try:
-                event = self.inbox.get(timeout=max(0.0, remaining))
+                event = self._posted.get(timeout=max(0.0, remaining))
             except queue.Empty:
                 raise AssertionError(f"not reached within {timeout} s: {what or 'condition'}; step "
                                      f"{self.session.step.value}; last events "
@@ -101,5 +88,3 @@ class SessionDriver:
         """The armed timer expires now (what the UI's scheduler would post)."""
         assert self.timer is not None, "no timer armed"
         self.dispatch(e.Timeout(self.timer.token))
-
-

@@ -73,3 +73,90 @@ def test_tests_wait_on_events_not_sleep(path: Path) -> None:
         if SLEEP.search(line) and "sleep-ok:" not in line and "SLEEP = " not in line
     ]
     assert not offenders
+
+
+# ==================================================================================================
+# No import circles: dependencies inside kiosk/, drivers/, central/ point one way
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def import_edges(path: Path, known: set[str], root: Path = ROOT) -> set[str]:
+    """The project modules ``path`` imports, at any depth of the file (``TYPE_CHECKING`` blocks and
+    imports inside functions count too: a circle hidden in a function is still a circle).
+    ``from package import name`` points at the submodule when ``name`` is one, else at the package."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    here = module_name(path, root)
+    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    targets: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[:len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                targets.add(full if full in known else base)
+    return {t for t in targets if t in known and t != here}
+
+
+def import_cycles(paths: list[Path], root: Path = ROOT) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), each sorted."""
+    known = {module_name(p, root) for p in paths}
+    graph = {module_name(p, root): import_edges(p, known, root) for p in paths}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+@pytest.mark.parametrize("package", ["kiosk", "drivers", "central"])
+def test_no_import_circles(package: str) -> None:
+    assert import_cycles(sorted((ROOT / package).rglob("*.py"))) == []
+
+
+def test_the_circle_check_finds_a_circle_through_a_function_and_type_checking(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from pkg.sub import b\n")
+    (pkg / "sub" / "b.py").write_text("def f():\n    from .. import c\n")
+    (pkg / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n")
+    (pkg / "d.py").write_text("import pkg.a\n")
+    assert import_cycles(sorted(pkg.rglob("*.py")), tmp_path) == [["pkg.a", "pkg.c", "pkg.sub.b"]]

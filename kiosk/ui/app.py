@@ -20,12 +20,10 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -37,6 +35,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import regions
 from kiosk.config import KioskConfig
+from kiosk.host import SessionHost, SessionLike
 from kiosk.i18n import Translator
 from kiosk.ime import shared_engine
 from kiosk.services.service_events import NoticesUpdated, TerminalPrompt
@@ -52,12 +51,6 @@ log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).resolve().parent
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 ACTIVITY_INTERVAL = 1.0  # seconds: at most one UserActivity per second (events.UserActivity)
-
-
-class SessionLike(Protocol):
-    """What the UI needs from kiosk.session.flow.Session."""
-
-    def handle(self, event: Any) -> list[Any]: ...
 
 
 # The attract screen is drawn first; the full garbage collection follows when nobody is touching.
@@ -81,8 +74,6 @@ class KioskApp(App):
                  frame_source: Any = None, translator: Translator | None = None,
                  monotonic: Callable[[], float] = time.monotonic, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.session = session
-        self.command_sink = command_sink
         self.config_data = config
         self.frame_source = frame_source
         self.monotonic = monotonic
@@ -94,11 +85,15 @@ class KioskApp(App):
         self.font_path = find_cjk_font(config.resolve(config.ui.font) if config.ui.font else None)
         register_default_font(self.font_path)
         self.executor = commands_ui.UiCommands(self)
-        self._inbox: deque[Any] = deque()
-        self._inbox_lock = threading.Lock()
         # -1: before the next frame is drawn (Clock.tick_draw runs after input), so a touch's event,
         # the session's answer and the screen switch all land in the frame being drawn.
-        self._drain = Clock.create_trigger(self._drain_inbox, -1)
+        self._drain = Clock.create_trigger(lambda *_: self.host.drain(), -1)
+        self.host = SessionHost(session, self.executor.run, command_sink, wake=self._drain)
+        self.host.event_listeners.append(self._note_touch)
+        self.host.divert(lambda event: isinstance(event, NoticesUpdated), self._notices_updated)
+        self.host.divert(lambda event: isinstance(event, TerminalPrompt),
+                         lambda event: self.screen("pay").terminal_prompt(event))
+        self.host.divert(self._for_maintenance, self._maintenance_result)
         self._screens: dict[str, Any] = {}
         self._unbuilt: list[str] = []  # screens still to build in idle frames (on_start)
         self._model_deadline = 0.0
@@ -111,8 +106,6 @@ class KioskApp(App):
         self.sheet: Any = None
         self._last_activity = -ACTIVITY_INTERVAL
         self._session_screen: tuple[str, Any] | None = None
-        self.event_listeners: list[Callable[[Any], None]] = []
-        self.command_listeners: list[Callable[[Any], None]] = []
         self.sm: ScreenManager | None = None
 
     # -- building ----------------------------------------------------------------------------------
@@ -151,9 +144,7 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         shared_engine().preload()  # the 0.4 s pinyin model loads off the UI thread
-        start = getattr(self.session, "start", None)
-        if start is not None:
-            self.execute_all(start())  # the attract screen (or out of service)
+        self.host.start()  # the attract screen (or out of service)
         self._unbuilt = [name for name in SCREENS if name not in self._screens]
         self._model_deadline = time.monotonic() + MODEL_WAIT
         Clock.schedule_once(self._warm_up, 0.5)
@@ -184,21 +175,27 @@ class KioskApp(App):
             self.sm.add_widget(widget)
         return self._screens[name]
 
-    # -- the one thread-safe entry point -----------------------------------------------------------
+    # -- the one thread-safe entry point (the routing is kiosk/host.py's, shared with the headless kiosk)
+
+    @property
+    def session(self) -> SessionLike:
+        return self.host.session
+
+    @session.setter
+    def session(self, session: SessionLike) -> None:
+        self.host.session = session
+
+    @property
+    def event_listeners(self) -> list[Callable[[Any], None]]:
+        return self.host.event_listeners
+
+    @property
+    def command_listeners(self) -> list[Callable[[Any], None]]:
+        return self.host.command_listeners
 
     def post(self, event: Any) -> None:
         """Hand ``event`` to the session on the Kivy thread. Safe to call from any thread."""
-        with self._inbox_lock:
-            self._inbox.append(event)
-        self._drain()
-
-    def _drain_inbox(self, *_: Any) -> None:
-        while True:
-            with self._inbox_lock:
-                if not self._inbox:
-                    return
-                event = self._inbox.popleft()
-            self.dispatch_event(event)
+        self.host.post(event)
 
     def post_user(self, name: str, **fields: Any) -> None:
         """kv shorthand: ``app.post_user("MoreTime")`` posts ``kiosk.session.events.MoreTime()``."""
@@ -212,43 +209,29 @@ class KioskApp(App):
             self.post(ev.UserActivity())
 
     def dispatch_event(self, event: Any) -> None:
-        """Run one event through the session and carry out its commands (Kivy thread only)."""
-        for listener in self.event_listeners:
-            listener(event)
-        if isinstance(event, ev.UserEvent):
-            self._last_activity = self.monotonic()
-        if isinstance(event, NoticesUpdated):  # the UI's business alone, never the session's
-            self.notices = list(event.notices)
-            return
-        if isinstance(event, TerminalPrompt):
-            self.screen("pay").terminal_prompt(event)
-            return
-        maintenance = self._screens.get("maintenance")
-        if maintenance is not None and maintenance.accepts(event):
-            maintenance.report(event)
-            return
-        try:
-            commands = self.session.handle(event)
-        except Exception:
-            log.exception("the session failed on %s", type(event).__name__)
-            return
-        self.execute_all(commands)
+        """Run one event through the routing now (Kivy thread only)."""
+        self.host.dispatch(event)
 
     def execute_all(self, commands: Iterable[Any]) -> None:
-        for command in commands:
-            self.execute(command)
+        self.host.execute_all(commands)
 
     def execute(self, command: Any) -> None:
-        """Carry out a UI command here; forward anything else to the command sink."""
-        for listener in self.command_listeners:
-            listener(command)
-        if self.executor.handles(command):
-            self.executor.run(command)
-            return
-        try:
-            self.command_sink(command)
-        except Exception:
-            log.exception("the command sink failed on %s", type(command).__name__)
+        """Carry out a command as the session's answer would be: UI ones here, others to the sink."""
+        self.host.execute(command)
+
+    def _note_touch(self, event: Any) -> None:
+        if isinstance(event, ev.UserEvent):
+            self._last_activity = self.monotonic()
+
+    def _notices_updated(self, event: NoticesUpdated) -> None:
+        self.notices = list(event.notices)
+
+    def _maintenance_result(self, event: Any) -> None:
+        self._screens["maintenance"].report(event)
+
+    def _for_maintenance(self, event: Any) -> bool:
+        maintenance = self._screens.get("maintenance")
+        return maintenance is not None and bool(maintenance.accepts(event))
 
     # -- screens -----------------------------------------------------------------------------------
 

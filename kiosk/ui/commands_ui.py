@@ -1,29 +1,40 @@
 """The commands the UI carries out itself; every other command goes to the service sink.
 
-UI commands (kiosk/session/commands.py): ``ShowScreen`` (switch screen, hand it the view model),
-``ShowTimeoutWarning`` / ``HideTimeoutWarning`` (the overlay, with its sound), ``ArmTimer`` /
-``DisarmTimer`` (one Clock timer that posts ``Timeout(token)``), ``SetLanguage`` and
-``ClearScreens`` (forget what the last person typed). Dispatch is by class, looked up once.
+UI commands (``UiCommand`` in kiosk/session/commands.py; the host, kiosk/host.py, routes them
+here): ``ShowScreen`` (switch screen, hand it the view model), ``ShowTimeoutWarning`` /
+``HideTimeoutWarning`` (the overlay, with its sound), ``ArmTimer`` / ``DisarmTimer`` (one Clock
+timer that posts ``Timeout(token)``), ``SetLanguage`` and ``ClearScreens`` (forget what the last
+person typed). Dispatch is by class, looked up once. The app is given as an argument and typed by
+what this module needs of it (:class:`UiApp`), so this module does not import the app.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from kivy.clock import Clock
 
 from kiosk.session import commands as c
-from kiosk.session.events import Timeout
-
-if TYPE_CHECKING:
-    from kiosk.ui.app import KioskApp
+from kiosk.session.events import Event, Timeout
 
 log = logging.getLogger(__name__)
 
-UI_COMMANDS: tuple[type, ...] = (c.ShowScreen, c.ShowTimeoutWarning, c.HideTimeoutWarning, c.ArmTimer,
-                                 c.DisarmTimer, c.SetLanguage, c.ClearScreens)
+
+class UiApp(Protocol):
+    """What the UI commands need of the app (``kiosk.ui.app.KioskApp``)."""
+
+    root: Any
+    sounds: Any
+
+    def show(self, name: str, view: Any = None) -> None: ...
+
+    def post(self, event: Event) -> None: ...
+
+    def set_language(self, lang: str) -> None: ...
+
+    def clear_screens(self) -> None: ...
 
 
 def pick_language(texts: Any, lang: str) -> str:
@@ -49,7 +60,7 @@ def pick_language(texts: Any, lang: str) -> str:
 class UiCommands:
     """Executes UI commands on the Kivy thread for ``app``."""
 
-    def __init__(self, app: KioskApp) -> None:
+    def __init__(self, app: UiApp) -> None:
         self.app = app
         self._timer: Any = None
         self.armed: c.ArmTimer | None = None
@@ -63,10 +74,7 @@ class UiCommands:
             c.ClearScreens: self._clear,
         }
 
-    def handles(self, command: Any) -> bool:
-        return type(command) in self._table
-
-    def run(self, command: Any) -> None:
+    def run(self, command: c.UiCommand) -> None:
         self._table[type(command)](command)
 
     def _show(self, command: c.ShowScreen) -> None:

@@ -1,6 +1,6 @@
 """The session's ``notice`` codes (in every view) as sentences, shown as a banner under the title.
 
-Codes come from kiosk/session/flow.py (``NOTICE_CODES``; tests/ui/test_i18n.py checks that each
+Codes come from kiosk/session/codes.py (``NOTICE_CODES``; tests/ui/test_i18n.py checks that each
 has a sentence here); an unknown code shows nothing rather than a raw code."""
 
 from __future__ import annotations

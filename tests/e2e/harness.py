@@ -16,7 +16,7 @@ from drivers.idcard.sample_cards import SampleCard
 from kiosk import regions
 from kiosk.headless import SessionDriver
 from kiosk.runtime import Runtime, build_runtime
-from kiosk.session.flow import Session
+from kiosk.session import Session
 from tests.central.harness import CentralHarness
 from tests.conftest import EventRecorder
 from tests.kiosk.services.harness import kiosk_config, live_central
@@ -45,9 +45,9 @@ def assembled_kiosk(tmp_path: Path, seed: Callable[[CentralHarness], None] | Non
         session = Session.from_config(config, datetime.now, known_region=lambda code: bool(regions.find(code)))
         driver = SessionDriver(session)
         runtime = build_runtime(config, driver.post)
-        driver.execute = runtime.execute
+        driver.services = runtime.execute
         assert runtime.catalogue is not None
-        driver.listeners.append(runtime.catalogue.listener(session))
+        driver.event_listeners.append(runtime.catalogue.listener(session))
         deliveries = EventRecorder()
         runtime.delivery_listeners.append(deliveries)
         runtime.start(heartbeat=False)

@@ -26,8 +26,8 @@ from drivers.camera.qr import decode_qr
 from drivers.payment.simulator import Declined
 from kiosk.domain.catalogue import ItemChoice
 from kiosk.services.sender import Delivered
+from kiosk.session import SessionData
 from kiosk.session import events as e
-from kiosk.session.flow import SessionData
 from kiosk.session.steps import Flow, Step
 from tests.e2e.harness import Kiosk, assembled_kiosk, present_card
 from tests.kiosk.services.harness import local_card

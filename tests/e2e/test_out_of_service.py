@@ -10,8 +10,8 @@ from pathlib import Path
 import drivers.sim
 from kiosk.headless import SessionDriver
 from kiosk.runtime import build_runtime
+from kiosk.session import Session
 from kiosk.session import events as e
-from kiosk.session.flow import Session
 from kiosk.session.steps import Flow, Step
 from tests.kiosk.services.harness import kiosk_config
 
@@ -20,7 +20,7 @@ def test_essential_printer_out_of_paper_takes_the_kiosk_out_of_service(tmp_path:
     config = kiosk_config(tmp_path, extra="[session]\nessential_devices = printer\n")
     driver = SessionDriver(Session.from_config(config, datetime.now))
     runtime = build_runtime(config, driver.post, api=None)
-    driver.execute = runtime.execute
+    driver.services = runtime.execute
     runtime.start(heartbeat=False)
     try:
         driver.start()
@@ -42,7 +42,7 @@ def test_a_paid_flow_is_refused_when_the_terminal_is_gone(tmp_path: Path) -> Non
     config = kiosk_config(tmp_path)
     driver = SessionDriver(Session.from_config(config, datetime.now))
     runtime = build_runtime(config, driver.post, api=None)
-    driver.execute = runtime.execute
+    driver.services = runtime.execute
     runtime.start(heartbeat=False)
     try:
         driver.start()

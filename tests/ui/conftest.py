@@ -1,6 +1,6 @@
 """One real KioskApp, offscreen, for the whole UI test session (Kivy runs one App per process).
 
-The app is driven by the real session (kiosk.session.flow.Session with the real catalogue and a
+The app is driven by the real session (kiosk.session.Session with the real catalogue and a
 fixed clock); the command sink records every command that is not for the UI, as the service
 executor would receive it. ``kiosk`` resets the session to the attract screen before each test.
 """
@@ -72,7 +72,7 @@ class Kiosk:
     def new_session(self) -> Any:
         from kiosk.domain.catalogue import load_catalogue
         from kiosk.regions import find
-        from kiosk.session.flow import Session
+        from kiosk.session import Session
 
         return Session(load_catalogue(), lambda: self.now, known_region=lambda code: bool(find(code)))
 

@@ -16,7 +16,7 @@ from kiosk.config import load_config
 from kiosk.domain.catalogue import DEFAULT_PATH
 from kiosk.i18n import Translator, compile_mo, extract, fields, parse_po, read_catalogue, ui_sources
 from kiosk.regions import provinces
-from kiosk.session.flow import FAILURE_CODES, NOTICE_CODES
+from kiosk.session import FAILURE_CODES, NOTICE_CODES
 from kiosk.ui.fonts import find_cjk_font
 from kiosk.ui.notices import NOTICES
 from kiosk.ui.screens.failed import FAILURES

@@ -28,6 +28,23 @@ def test_every_registered_screen_has_a_py_and_kv_pair_and_a_tour_entry() -> None
     assert sorted(set(toured)) == sorted(SCREENS) and len(toured) == len(set(toured))
 
 
+def test_the_wait_screen_says_what_every_waiting_step_waits_for() -> None:
+    """busy.REASONS has exactly the steps the step table shows on the wait screens."""
+    from kiosk.session import STEPS
+    from kiosk.ui.screens.busy import REASONS
+
+    waiting = {step.value for step, spec in STEPS.items() if spec.screen in ("busy", "progress_printing")}
+    assert set(REASONS) == waiting
+
+
+def test_no_screen_decides_cancel_itself() -> None:
+    """Cancel is offered as the step table says (the view's can_cancel), never by a screen override."""
+    from kiosk.ui.screens import screen_class
+
+    for name in SCREENS:
+        assert not hasattr(screen_class(name), "offers_cancel"), name
+
+
 def visible_texts(pilot) -> list[str]:
     texts = []
     for widget in pilot.widgets():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 
+from kiosk.session import Session
 from kiosk.session import commands as c
 from kiosk.session import events as ev
-from kiosk.session.flow import Session
 
 from .scenario import Walk
 

@@ -35,19 +35,10 @@ class KioskScreen(Screen):
             # The session decides where Back and Exit are offered (every view has can_back/can_cancel).
             if self.v("can_back") is not None:
                 frame.show_back = bool(self.v("can_back"))
-            offered = self.offers_cancel()
-            if offered is not None:
-                frame.show_cancel = offered
+            if self.v("can_cancel") is not None:  # from the step table's cancel mode
+                frame.show_cancel = bool(self.v("can_cancel"))
             frame.notice = notice_msgid(self.v("notice"))
         self.refresh()
-
-    def offers_cancel(self) -> bool | None:
-        """Whether the footer shows the Exit/Cancel button: the view's ``can_cancel`` (None: the
-        kv default stays). Screens where the session still answers Cancel although ``can_cancel``
-        is False (paying: ask the terminal to stop; printing: leave once the receipt is out)
-        override this, so that no screen is a dead end."""
-        offered = self.v("can_cancel")
-        return None if offered is None else bool(offered)
 
     # -- the view model ----------------------------------------------------------------------------
 

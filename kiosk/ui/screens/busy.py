@@ -1,8 +1,9 @@
 """Waiting for a service (device check, recording, look-up, booking); ``busy_reason`` says what.
 
 The session runs a watchdog on every wait, so this screen never needs its own timeout. Exit is
-offered where the session allows it, and also while the payment is being recorded (``record``):
-the session then finishes the receipt and ends instead of asking for a rating.
+offered where the step table's cancel mode offers it (``can_cancel``): while the payment is being
+recorded (``record``) the session then finishes the receipt and ends instead of asking for a rating.
+:data:`REASONS` has a line for every step this screen shows (a UI test holds it to the table).
 """
 
 from __future__ import annotations
@@ -22,15 +23,9 @@ REASONS = {  # busy_reason is the session step (kiosk/session/steps.py)
     "appt_booking": N_("Booking your appointment"),
     "accom_submitting": N_("Sending your registration"),
 }
-LEAVE_AFTER_PRINT = {"record"}  # the session answers Cancel here by leaving after the receipt
 
 
 class BusyScreen(KioskScreen):
     def reason_text(self, _view: Any, lang: str) -> str:
         reason = str(self.v("busy_reason") or "")
         return self.app.tr(REASONS.get(reason, N_("One moment, please")), lang)
-
-    def offers_cancel(self) -> bool | None:
-        if self.v("step") in LEAVE_AFTER_PRINT:
-            return self.v("notice") != "finishing_receipt"
-        return bool(self.v("can_cancel"))

@@ -37,7 +37,7 @@ class MaintenanceScreen(KioskScreen):
         self.send(m.RefreshStatus())
 
     def send(self, command: m.MaintenanceCommand) -> None:
-        self.app.command_sink(command)
+        self.app.execute(command)  # not a session command: the host hands it to the services
         self.note(self.app.tr("Sent: {what}").format(what=type(command).__name__))
 
     def note(self, line: str) -> None:

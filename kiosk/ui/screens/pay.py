@@ -48,9 +48,6 @@ class PayScreen(KioskScreen):
             self.terminal_text = ""
         super()._view_changed()
 
-    def offers_cancel(self) -> bool | None:
-        return bool(self.view)  # Cancel asks the terminal to stop (the session sends AbortCharge)
-
     def terminal_prompt(self, event: Any) -> None:
         """A live prompt from the terminal (Kivy thread, via ``KioskApp.dispatch_event``)."""
         if (event.application_no, event.attempt) != (self.v("application_no"), self.v("attempt")):

@@ -1,7 +1,7 @@
 """Printing the receipt (payment done). ``leaving``: the person pressed Exit after paying, so the
 receipt is finished first (the frame's notice explains).
 
-Exit stays offered although the session's ``can_cancel`` is False: the session answers it by
+Exit is offered (the step's cancel mode ``after_receipt``) until pressed: the session answers it by
 finishing the receipt and then ending the session instead of asking for a rating."""
 
 from __future__ import annotations
@@ -10,5 +10,4 @@ from kiosk.ui.screens.base import KioskScreen
 
 
 class PrintScreen(KioskScreen):
-    def offers_cancel(self) -> bool | None:
-        return bool(self.view) and not self.v("leaving")
+    pass
