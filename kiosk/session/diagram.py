@@ -129,7 +129,7 @@ def render_doc(catalogue: Catalogue | None = None) -> str:
     w("| journey | taps | typed fields | screens visited |")
     w("|---|---|---|---|")
     for walk, steps in visited:
-        screens = []
+        screens: list[str] = []
         for step in steps:
             if not screens or screens[-1] != step.value:
                 screens.append(step.value)

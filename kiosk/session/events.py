@@ -20,7 +20,6 @@ comes from outside (a scanned code, typed values) is typed ``str`` and judged by
 
 from __future__ import annotations
 
-import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -77,10 +76,16 @@ def _type_check(hint: Any) -> Check:
     return lambda value: True  # pragma: no cover - a declaration this module does not use
 
 
-@functools.cache
+_CHECKS: dict[type, tuple[tuple[str, Check, Any], ...]] = {}
+
+
 def _field_checks(cls: type) -> tuple[tuple[str, Check, Any], ...]:
-    hints = typing.get_type_hints(cls)
-    return tuple((f.name, _type_check(hints[f.name]), hints[f.name]) for f in fields(cls))
+    """Each field's name, predicate and declared type, worked out once per class."""
+    found = _CHECKS.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = _CHECKS[cls] = tuple((f.name, _type_check(hints[f.name]), hints[f.name]) for f in fields(cls))
+    return found
 
 
 def _validate(record: Any) -> None:
