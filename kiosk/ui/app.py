@@ -40,7 +40,7 @@ from kiosk.i18n import Translator
 from kiosk.ime import shared_engine
 from kiosk.services.service_events import NoticesUpdated, TerminalPrompt
 from kiosk.session import events as ev
-from kiosk.ui import commands_ui
+from kiosk.ui import commands_ui, dead_widgets
 from kiosk.ui.fonts import find_cjk_font, register_default_font
 from kiosk.ui.screens import MAINTENANCE_SCREENS, SCREENS, screen_class
 from kiosk.ui.sounds import Sounds
@@ -84,6 +84,7 @@ class KioskApp(App):
         self.elder = config.ui.elder_mode
         self.font_path = find_cjk_font(config.resolve(config.ui.font) if config.ui.font else None)
         register_default_font(self.font_path)
+        self.dead_widgets = dead_widgets.install()
         self.executor = commands_ui.UiCommands(self)
         # -1: before the next frame is drawn (Clock.tick_draw runs after input), so a touch's event,
         # the session's answer and the screen switch all land in the frame being drawn.

@@ -38,3 +38,21 @@ def test_disabled_button_text_is_readable(kiosk, pilot, kind: str, elder: bool) 
     finally:
         if app.elder:
             app.toggle_elder()
+
+
+def test_a_dead_widget_reference_does_not_end_the_app(kiosk, pilot) -> None:
+    """A freed widget's kv rule called during a dispatch raises ReferenceError inside Kivy's loop;
+    the app skips it and goes on (any other exception still ends the app)."""
+    from kivy.base import ExceptionManager
+    from kivy.clock import Clock
+
+    handler = kiosk.app.dead_widgets
+    before = handler.passed
+
+    def dead(_dt: float) -> None:
+        raise ReferenceError("weakly-referenced object no longer exists")
+
+    Clock.schedule_once(dead, 0)
+    pilot.wait_until(lambda: handler.passed == before + 1, what="the ReferenceError passed")
+    assert kiosk.app.current_screen == "idle"  # still running, still showing the attract screen
+    assert handler.handle_exception(RuntimeError("a real bug")) == ExceptionManager.RAISE
