@@ -244,10 +244,7 @@ class DeviceHub:
         if device == "payment":
             return self._poll_payment()
         if device == "idcard":
-            if self.idcard is None:
-                return OFFLINE
-            state, reason = self.idcard.health()
-            return OK if state == "ok" else _IDCARD_FAULTS.get(reason or "", OFFLINE)
+            return self.idcard.health() if self.idcard is not None else OFFLINE
         if device == "mrz":
             return OK if self.mrz is not None and self.mrz.link.connected else OFFLINE
         if device == "scanner":
