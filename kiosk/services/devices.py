@@ -246,7 +246,7 @@ class DeviceHub:
         if device == "idcard":
             return self.idcard.health() if self.idcard is not None else OFFLINE
         if device == "mrz":
-            return OK if self.mrz is not None and self.mrz.link.connected else OFFLINE
+            return self.mrz.health() if self.mrz is not None else OFFLINE
         if device == "scanner":
             return OK if self.scanner is not None and self.scanner.health() == "ok" else OFFLINE
         if device == "camera":
