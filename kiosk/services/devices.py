@@ -35,11 +35,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from drivers.camera.driver import Camera, CameraLost, CameraOpened
+from drivers.contract import HealthChanged
 from drivers.errors import DeviceUnavailable
 from drivers.idcard import driver as idcard_driver
 from drivers.idcard.driver import IdCardReader
 from drivers.idcard.photo import load_photo_decoder
-from drivers.link import LinkDown, LinkUp
 from drivers.mrz import driver as mrz_driver
 from drivers.mrz.driver import MrzReader
 from drivers.printer.driver import ReceiptPrinter
@@ -126,7 +126,7 @@ class DeviceHub:
                                       baudrate=scan.baudrate, suffix=scan.suffix, prefix=scan.prefix,
                                       repeat_window=scan.repeat_window)
         self.printer = ReceiptPrinter(devices.printer.port, baudrate=devices.printer.baudrate)
-        for opener in (lambda: self.mrz.start(wait=OPEN_WAIT), lambda: self.scanner.open(wait=OPEN_WAIT),  # type: ignore[union-attr]
+        for opener in (lambda: self.mrz.start(wait=OPEN_WAIT), lambda: self.scanner.start(wait=OPEN_WAIT),  # type: ignore[union-attr]
                        lambda: self.printer.open(wait=OPEN_WAIT)):  # type: ignore[union-attr]
             with contextlib.suppress(DeviceUnavailable):  # reported as offline below; the link keeps trying
                 opener()
@@ -141,7 +141,7 @@ class DeviceHub:
             self._camera_users.clear()
         closers = [camera.close if camera else None,
                    self.idcard.stop if self.idcard else None, self.mrz.stop if self.mrz else None,
-                   self.scanner.close if self.scanner else None, self.printer.close if self.printer else None]
+                   self.scanner.stop if self.scanner else None, self.printer.close if self.printer else None]
         for close in closers:
             if close is not None:
                 try:
@@ -168,6 +168,8 @@ class DeviceHub:
 
     @staticmethod
     def _health_from_event(device: str, event: Any) -> DeviceHealth | None:
+        if isinstance(event, HealthChanged):
+            return event.health
         if device == "idcard":
             if isinstance(event, idcard_driver.ReaderFault) and not event.card_level:
                 return _IDCARD_FAULTS.get(event.reason, DeviceHealth("offline", ("Offline",)))
@@ -177,11 +179,6 @@ class DeviceHub:
             if isinstance(event, mrz_driver.ReaderFault):
                 return OFFLINE
             if isinstance(event, mrz_driver.ReaderRecovered | mrz_driver.MrzRead):
-                return OK
-        elif device == "scanner":
-            if isinstance(event, LinkDown):
-                return OFFLINE
-            if isinstance(event, LinkUp):
                 return OK
         elif device == "camera":
             if isinstance(event, CameraLost):
@@ -248,7 +245,7 @@ class DeviceHub:
         if device == "mrz":
             return self.mrz.health() if self.mrz is not None else OFFLINE
         if device == "scanner":
-            return OK if self.scanner is not None and self.scanner.health() == "ok" else OFFLINE
+            return self.scanner.health() if self.scanner is not None else OFFLINE
         if device == "camera":
             return self._poll_camera()
         return OFFLINE
