@@ -70,7 +70,7 @@ Listener = Callable[[Any], None]
 
 
 def printer_health(health: PrinterHealth) -> DeviceHealth:
-    return DeviceHealth(health.state, tuple(health.details))
+    return health.device_health
 
 
 def payment_health(health: PaymentHealth, *, accepting: bool, connected: bool) -> DeviceHealth:
@@ -127,7 +127,7 @@ class DeviceHub:
                                       repeat_window=scan.repeat_window)
         self.printer = ReceiptPrinter(devices.printer.port, baudrate=devices.printer.baudrate)
         for opener in (lambda: self.mrz.start(wait=OPEN_WAIT), lambda: self.scanner.start(wait=OPEN_WAIT),  # type: ignore[union-attr]
-                       lambda: self.printer.open(wait=OPEN_WAIT)):  # type: ignore[union-attr]
+                       lambda: self.printer.start(wait=OPEN_WAIT)):  # type: ignore[union-attr]
             with contextlib.suppress(DeviceUnavailable):  # reported as offline below; the link keeps trying
                 opener()
         self.started = True
@@ -141,7 +141,7 @@ class DeviceHub:
             self._camera_users.clear()
         closers = [camera.close if camera else None,
                    self.idcard.stop if self.idcard else None, self.mrz.stop if self.mrz else None,
-                   self.scanner.stop if self.scanner else None, self.printer.close if self.printer else None]
+                   self.scanner.stop if self.scanner else None, self.printer.stop if self.printer else None]
         for close in closers:
             if close is not None:
                 try:
@@ -237,7 +237,7 @@ class DeviceHub:
 
     def _poll(self, device: str) -> DeviceHealth:
         if device == "printer":
-            return printer_health(self.printer.health()) if self.printer else OFFLINE
+            return self.printer.health() if self.printer else OFFLINE
         if device == "payment":
             return self._poll_payment()
         if device == "idcard":
