@@ -132,7 +132,7 @@ class Runtime:
     def start(self, *, heartbeat: bool = True) -> Runtime:
         """Start everything, in the order of the module docstring. Blocks for payment recovery."""
         with contextlib.suppress(DeviceUnavailable):  # the link keeps retrying; recovery reports it
-            self.payments.terminal.open(wait=TERMINAL_OPEN_WAIT)
+            self.payments.terminal.start(wait=TERMINAL_OPEN_WAIT)
         self.recovery = self.payments.start()
         if self.recovery.items or self.recovery.unresolved:
             log.warning("payment recovery: %d resolved, %d still unresolved", len(self.recovery.items),
@@ -156,7 +156,7 @@ class Runtime:
             self.sender.stop()
         self.camera.release()
         self.hub.stop()
-        for close in (self.payments.terminal.close, self.journal.close, self.outbox.close,
+        for close in (self.payments.terminal.stop, self.journal.close, self.outbox.close,
                       self.api.close if self.api is not None else None):
             if close is None:
                 continue

@@ -251,8 +251,7 @@ class DeviceHub:
         return OFFLINE
 
     def _terminal_connected(self) -> bool:
-        terminal = self.payments.terminal if self.payments is not None else None
-        return bool(getattr(terminal, "connected", True))
+        return self.payments is not None and self.payments.terminal.health().usable
 
     def _poll_payment(self) -> DeviceHealth:
         payments = self.payments
