@@ -139,7 +139,7 @@ class DeviceHub:
         with self._camera_lock:
             camera, self._camera = self._camera, None
             self._camera_users.clear()
-        closers = [camera.close if camera else None,
+        closers = [camera.stop if camera else None,
                    self.idcard.stop if self.idcard else None, self.mrz.stop if self.mrz else None,
                    self.scanner.stop if self.scanner else None, self.printer.stop if self.printer else None]
         for close in closers:
@@ -301,7 +301,7 @@ class DeviceHub:
             if camera is not None:
                 self._camera = None
         if camera is not None:
-            camera.close()
+            camera.stop()
 
     @property
     def camera(self) -> Camera | None:
