@@ -39,7 +39,7 @@ from kiosk.services.api import ApiClient
 from kiosk.services.api_errors import CredentialsError
 from kiosk.services.camera_service import CameraService
 from kiosk.services.catalogue_updates import CatalogueUpdates
-from kiosk.services.devices import DeviceHub
+from kiosk.services.device_hub import DeviceHub
 from kiosk.services.executor import ServiceExecutor
 from kiosk.services.heartbeat import Heartbeat
 from kiosk.services.maintenance import MaintenanceLedger, MaintenanceService

@@ -28,7 +28,7 @@ from kiosk.config import PhotoSection
 from kiosk.photo import AutoCapture, PhotoAnalyser, PhotoRules
 from kiosk.photo.preview_hints import PreviewFrame, guidance_code, target_outline
 from kiosk.photo.worker import CameraSilent, PhotoCaptureWorker, PhotoGuidance, PhotoTaken
-from kiosk.services.devices import DeviceHub
+from kiosk.services.device_hub import DeviceHub
 from kiosk.services.photo_store import PhotoStore
 from kiosk.session.events import CameraFailed, Event, PhotoCaptured, QrScanned
 

@@ -39,7 +39,7 @@ from kiosk.receipt import HallHeader, commands_for
 from kiosk.services import central_lookups
 from kiosk.services.api import ApiClient
 from kiosk.services.camera_service import CameraService
-from kiosk.services.devices import DeviceHub, printer_health
+from kiosk.services.device_hub import DeviceHub, printer_health
 from kiosk.services.lanes import Lane
 from kiosk.services.maintenance import MaintenanceService
 from kiosk.services.memory import release_freed_memory

@@ -26,7 +26,7 @@ from kiosk.services.api_errors import ApiError
 from kiosk.services.api_types import DeviceHealth as CentralDeviceHealth
 from kiosk.services.api_types import Questionnaire
 from kiosk.services.catalogue_updates import CatalogueUpdates
-from kiosk.services.devices import DeviceHub
+from kiosk.services.device_hub import DeviceHub
 from kiosk.services.outbox import Outbox
 from kiosk.services.service_events import NoticesUpdated
 from kiosk.session.events import Event

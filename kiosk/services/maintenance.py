@@ -34,7 +34,7 @@ from kiosk.maintenance_actions import (
     TestDevice,
 )
 from kiosk.receipt import HallHeader, commands_for, specimen_receipt
-from kiosk.services.devices import DeviceHub, printer_health
+from kiosk.services.device_hub import DeviceHub, printer_health
 from kiosk.services.outbox import Outbox
 from kiosk.services.payment_journal import ATTACHED
 from kiosk.services.payments import ApplicationLedger, LedgerState, PaymentService

@@ -29,7 +29,7 @@ from drivers.idcard import driver as idcard_driver
 from drivers.idcard.record import IdCardRecord
 from drivers.mrz import driver as mrz_driver
 from drivers.scanner.driver import BarcodeScanned, ScanRejected
-from kiosk.services.devices import DeviceHub
+from kiosk.services.device_hub import DeviceHub
 from kiosk.services.identity_mapping import UnusableDocument, idcard_failure_reason, person_from_card, person_from_mrz
 from kiosk.session.events import Event, IdCardFailed, IdCardRead, MrzFailed, MrzRead, QrScanned
 
