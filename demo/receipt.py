@@ -16,7 +16,7 @@ from drivers.printer.driver import ReceiptPrinter
 from drivers.printer.protocol import encode_job
 from drivers.printer.simulator import PrinterSimulator
 from kiosk.config import config_files, load_config
-from kiosk.receipt import (
+from kiosk.services.printing.layouts import (
     AppointmentSlip,
     HallHeader,
     ProgressSlip,

@@ -35,7 +35,6 @@ from kiosk.config import KioskConfig
 from kiosk.domain.application import Application
 from kiosk.domain.person import Person
 from kiosk.maintenance_actions import MaintenanceCommand
-from kiosk.receipt import HallHeader, commands_for
 from kiosk.services import central_lookups
 from kiosk.services.api import ApiClient
 from kiosk.services.camera_service import CameraService
@@ -46,8 +45,8 @@ from kiosk.services.memory import release_freed_memory
 from kiosk.services.outbox import Outbox
 from kiosk.services.payments import PaymentOutcome, PaymentService
 from kiosk.services.photo_store import PhotoStore
-from kiosk.services.readers import DocumentReaders
-from kiosk.services.receipt_building import (
+from kiosk.services.printing.layouts import HallHeader, commands_for
+from kiosk.services.printing.receipt_building import (
     SlotTimes,
     application_receipt,
     appointment_slip,
@@ -55,6 +54,7 @@ from kiosk.services.receipt_building import (
     notice_slip_commands,
     progress_slip,
 )
+from kiosk.services.readers import DocumentReaders
 from kiosk.services.service_events import PROMPT_CODES, TerminalPrompt
 from kiosk.session import commands as c
 from kiosk.session import events as e

@@ -33,13 +33,13 @@ from kiosk.maintenance_actions import (
     RunReconciliation,
     TestDevice,
 )
-from kiosk.receipt import HallHeader, commands_for, specimen_receipt
 from kiosk.services.device_hub import DeviceHub, printer_health
 from kiosk.services.outbox import Outbox
 from kiosk.services.payment_journal import ATTACHED
 from kiosk.services.payments import ApplicationLedger, LedgerState, PaymentService
+from kiosk.services.printing.layouts import HallHeader, commands_for, specimen_receipt
+from kiosk.services.printing.receipt_building import reconciliation_slip
 from kiosk.services.readers import DocumentReaders
-from kiosk.services.receipt_building import reconciliation_slip
 from kiosk.session.devices import DEVICES
 from kiosk.session.events import Event
 

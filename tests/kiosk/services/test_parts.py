@@ -19,7 +19,7 @@ from kiosk.runtime import PostRelay
 from kiosk.services.executor import FAILURES, ServiceExecutor
 from kiosk.services.identity_mapping import UnusableDocument, idcard_failure_reason, person_from_card, person_from_mrz
 from kiosk.services.lanes import Lane
-from kiosk.services.receipt_building import _paid_at, application_receipt, progress_slip
+from kiosk.services.printing.receipt_building import _paid_at, application_receipt, progress_slip
 from kiosk.session import commands as c
 from tests.kiosk.outbox_fixtures import ID_NUMBER, NAME, domain_application
 
