@@ -133,6 +133,8 @@ class CameraSection:
 
 @dataclass(frozen=True)
 class DevicesSection:
+    """One ``[devices.<name>]`` section per device (kiosk/services/device_registry.py registers each)."""
+
     idcard: IdCardSection = field(default_factory=IdCardSection)
     mrz: MrzSection = field(default_factory=MrzSection)
     payment: PaymentSection = field(default_factory=PaymentSection)
@@ -199,7 +201,7 @@ class SessionSection:
         problems = {}
         if not 1 <= self.max_payment_attempts <= 9:
             problems["max_payment_attempts"] = "1 to 9 (the ECR reference suffix is one digit)"
-        known = ("idcard", "mrz", "camera", "scanner", "printer", "payment")
+        known = [f.name for f in dataclasses.fields(DevicesSection)]  # a device is what has a section
         if any(d not in known for d in self.essential_devices):
             problems["essential_devices"] = f"device names from {', '.join(known)}"
         return problems
