@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["drivers", "kiosk", "central", "privacy_log"]
+PACKAGES = ["drivers", "kiosk", "central", "privacy_log", "wire"]
 
 
 def modules() -> list[Path]:
@@ -43,6 +43,18 @@ def test_there_are_modules_to_check() -> None:
 @pytest.mark.parametrize("path", [p for p in modules() if rel(p).startswith("drivers/")], ids=rel)
 def test_drivers_never_import_kiosk_or_central(path: Path) -> None:
     assert not {top(n) for n in imported_names(path)} & {"kiosk", "central"}
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if rel(p).startswith("central/")], ids=rel)
+def test_central_never_imports_the_kiosk(path: Path) -> None:
+    """What both ends must agree on lives in wire/, which both import (function-level imports count:
+    ``ast.walk`` sees them)."""
+    assert "kiosk" not in {top(n) for n in imported_names(path)}
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if rel(p).startswith("wire/")], ids=rel)
+def test_wire_imports_only_the_standard_library(path: Path) -> None:
+    assert {top(n) for n in imported_names(path)} <= set(sys.stdlib_module_names) | {"wire"}
 
 
 SESSION_MAY_IMPORT = ("kiosk.session", "kiosk.domain", "kiosk.config")
