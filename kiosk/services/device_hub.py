@@ -89,9 +89,9 @@ class DeviceHub:
         return self._drivers[registration.name]  # type: ignore[return-value]
 
     def running(self, name: str) -> Device | None:
-        """The driver of ``name`` while it runs (an on-demand device only while someone uses it)."""
-        with self._demand_lock:
-            return self._drivers.get(name) if name in self._started else None
+        """The driver of ``name`` while it runs (an on-demand device only while someone uses it).
+        Without the lock: the UI's preview asks at display rate and must never wait for a stop."""
+        return self._drivers.get(name) if name in self._started else None
 
     # -- starting and stopping ------------------------------------------------------------------------
     def start(self, names: Iterable[str] | None = None) -> DeviceHub:
@@ -134,15 +134,15 @@ class DeviceHub:
             return self._drivers[name]
 
     def release(self, name: str, user: str) -> None:
-        """``user`` is done; an on-demand device stops when nobody needs it."""
+        """``user`` is done; an on-demand device stops when nobody needs it. The stop happens under
+        the lock: a user acquiring it meanwhile waits, then starts it again (not a driver being
+        stopped under it)."""
         with self._demand_lock:
             users = self._users.setdefault(name, set())
             users.discard(user)
-            stop = not users and name in self._started and self.registrations[name].on_demand
-            if stop:
+            if not users and name in self._started and self.registrations[name].on_demand:
                 self._started.discard(name)
-        if stop:
-            self._drivers[name].stop()
+                self._drivers[name].stop()
 
     # -- listeners ----------------------------------------------------------------------------------
     def listen(self, device: str, callback: Listener) -> None:

@@ -182,3 +182,54 @@ def test_two_devices_may_not_share_a_name(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="registered twice"):
         DeviceHub(load_config([DEFAULTS_FILE]), print, (ECHO, ECHO))
+
+
+class _SlowToStop:
+    """A test double for the hub's bookkeeping: records starts and stops; a stop can be held."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.running = False
+        self.stopping = threading.Event()
+        self.let_stop = threading.Event()
+
+    def start(self, wait: float | None = None) -> _SlowToStop:
+        self.calls.append("start")
+        self.running = True
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        assert self.let_stop.wait(5)
+        self.calls.append("stop")
+        self.running = False
+
+    def health(self):
+        return OK
+
+    def listen(self, listener) -> None:
+        pass
+
+
+def test_an_on_demand_device_acquired_while_it_stops_is_started_again_after_the_stop() -> None:
+    """The camera's probe released it on one lane while the photo step acquired it on another: the
+    acquire must not find it 'started' while the release's stop is still shutting it down."""
+    from kiosk.config import DEFAULTS_FILE, load_config
+
+    device = _SlowToStop()
+    slow = DeviceRegistration(name="slow", build=lambda config: device, service=lambda kit: None, commands={},
+                              release=lambda s: None, wipe=lambda s: None, on_demand=True)
+    hub = DeviceHub(load_config([DEFAULTS_FILE]), print, (slow,))
+    hub.acquire("slow", "probe")
+    releasing = threading.Thread(target=hub.release, args=("slow", "probe"))
+    releasing.start()
+    assert device.stopping.wait(5)
+    acquiring = threading.Thread(target=hub.acquire, args=("slow", "photo"))
+    acquiring.start()
+    acquiring.join(0.2)          # bounded: it must be waiting for the stop, not done already
+    assert acquiring.is_alive() and device.calls == ["start"]
+    device.let_stop.set()
+    releasing.join(5)
+    acquiring.join(5)
+    assert device.calls == ["start", "stop", "start"] and device.running
+    assert hub.running("slow") is device
