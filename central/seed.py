@@ -12,8 +12,6 @@ endorsement at the kiosk, while any other non-local card is still sent to the co
 
 from __future__ import annotations
 
-import configparser
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -28,7 +26,7 @@ from central.models import Notice
 from central.notices import NoticeFields, save_notice
 from central.photos import record_issued
 from central.sealing import Sealer
-from central.settings import REPO_ROOT
+from wire import kiosk_ini
 
 DEMO_STAFF_USER = "staff"
 DEMO_STAFF_PASSWORD = "kiosk-demo-2468"
@@ -99,13 +97,8 @@ def seed_demo(database: Database, sealer: Sealer, *, kiosk_id: str, secret_file:
 
 
 # -- which kiosk the demo registers -------------------------------------------------------------------
-KIOSK_DEFAULTS = REPO_ROOT / "config" / "kiosk.ini"
-KIOSK_SIMULATED = REPO_ROOT / "config" / "simulated.ini"
-KIOSK_CONFIG_ENV = "KIOSK_CONFIG"
-
-
 class KioskConfigError(ValueError):
-    """A kiosk configuration file that cannot be read."""
+    """A kiosk configuration file that cannot be read, or lacks the keys the demo needs."""
 
 
 @dataclass(frozen=True)
@@ -117,30 +110,16 @@ class DemoKiosk:
 
 
 def demo_kiosk(files: list[str] | None, environ: dict[str, str] | None = None) -> DemoKiosk:
-    """``[kiosk] id`` and ``[central] secret_file`` of the kiosk configuration: ``config/kiosk.ini``,
-    then ``files``, or (without files) ``config/simulated.ini`` and the ``KIOSK_CONFIG`` files, later
-    files winning key by key, as the kiosk layers them. Read as INI text: the central service does
-    not import the kiosk; the kiosk checks every other key itself when it starts. A relative path is
-    relative to the repository, as the kiosk resolves it."""
-    environ = dict(os.environ) if environ is None else environ
-    layered = [KIOSK_DEFAULTS]
-    if files:
-        layered += [Path(f) for f in files]
-    else:
-        layered.append(KIOSK_SIMULATED)
-        layered += [Path(f) for f in environ.get(KIOSK_CONFIG_ENV, "").split(":") if f]
-    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",))
-    for path in layered:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                parser.read_file(fh)
-        except FileNotFoundError:
-            raise KioskConfigError(f"{path}: configuration file not found") from None
-        except configparser.Error as exc:
-            raise KioskConfigError(f"{path}: not a valid INI file: {exc}") from None
+    """``[kiosk] id`` and ``[central] secret_file`` of the kiosk configuration the kiosk would read:
+    its defaults, then ``files``, or (without files) the simulated overlay and the ``KIOSK_CONFIG``
+    files (:mod:`wire.kiosk_ini`). The central service does not import the kiosk; the kiosk checks
+    every other key itself when it starts."""
     try:
-        kiosk_id = parser.get("kiosk", "id").strip()
-        secret = Path(parser.get("central", "secret_file").strip())
-    except (configparser.NoSectionError, configparser.NoOptionError) as exc:
+        merged = kiosk_ini.read_layered(kiosk_ini.config_files(files, simulated=not files, environ=environ))
+        kiosk_id = merged["kiosk"]["id"][0].strip()
+        secret = Path(merged["central"]["secret_file"][0].strip())
+    except kiosk_ini.IniError as exc:
         raise KioskConfigError(str(exc)) from None
-    return DemoKiosk(kiosk_id, secret if secret.is_absolute() else REPO_ROOT / secret)
+    except KeyError as exc:
+        raise KioskConfigError(f"no {exc.args[0]} in the kiosk configuration") from None
+    return DemoKiosk(kiosk_id, kiosk_ini.resolve(secret))

@@ -98,7 +98,9 @@ def test_serve_runs_the_service_as_a_process(tmp_path: Path) -> None:
 def test_seed_demo_reads_the_kiosk_id_and_secret_file_from_the_kiosk_configuration(tmp_path: Path) -> None:
     """The central service reads the two keys from the kiosk's INI files itself (it never imports the
     kiosk), layered as the kiosk layers them."""
-    from central.seed import KIOSK_CONFIG_ENV, REPO_ROOT, KioskConfigError, demo_kiosk
+    from central.seed import KioskConfigError, demo_kiosk
+    from wire.kiosk_ini import ENV_VAR as KIOSK_CONFIG_ENV
+    from wire.kiosk_ini import REPO_ROOT
 
     simulated = demo_kiosk(None, environ={})
     assert simulated.kiosk_id == "KIOSK001"
