@@ -225,6 +225,7 @@ class Camera:
                         backoff = min(backoff * 2, self._reconnect_max)
                         continue
                     failures = 0
+                assert cap is not None  # opened above; otherwise the loop went round again
                 ok, image = cap.read()
                 if not ok or image is None:
                     failures += 1

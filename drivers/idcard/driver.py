@@ -281,9 +281,9 @@ class IdCardReader:
                 if isinstance(event, RemoteProtocolError):
                     error = event
                     break
-                if isinstance(event, (success, *failures)):
-                    return event
                 if isinstance(event, Reply):
+                    if isinstance(event, (success, *failures)):
+                        return event
                     log.info("idcard: skipped a late %s while waiting for the answer to %s",
                              type(event).__name__, type(command).__name__)
                 # LinkUp or anything else: keep waiting for the answer

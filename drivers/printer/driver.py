@@ -143,8 +143,9 @@ class ReceiptPrinter:
         return self.check().device_health
 
     def _status_report(self, *, marker: list[bool] | None = None) -> StatusReport:
-        replies = [self._ask(which, marker) for which in (1, 2, 3, 4)]
-        return StatusReport(*replies)  # type: ignore[arg-type]
+        which: tuple[Literal[1, 2, 3, 4], ...] = (1, 2, 3, 4)
+        replies = [self._ask(n, marker) for n in which]
+        return StatusReport(*replies)  # type: ignore[arg-type]  # each answer is of its request's type
 
     def _ask(self, which: Literal[1, 2, 3, 4], marker: list[bool] | None) -> object:
         """Send ``DLE EOT which`` and wait for its answer; a marker answer on the way is noted."""

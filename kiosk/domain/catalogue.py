@@ -274,7 +274,8 @@ class Catalogue:
 
     # -- look-ups
     def item(self, code: str) -> Document | Endorsement | None:
-        for item in (*self.documents, *self.endorsements):
+        items: tuple[Document | Endorsement, ...] = (*self.documents, *self.endorsements)
+        for item in items:
             if item.code == code:
                 return item
         return None

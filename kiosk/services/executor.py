@@ -106,7 +106,7 @@ class ServiceExecutor:
             c.ReleaseDevices: {},
             c.WipePersonalData: {
                 "outbox": lambda cmd: self.memory.forget(),
-                "central": lambda cmd: (self.memory.forget(), release_freed_memory()),
+                "central": self._forget_and_give_memory_back,
             },
         }
         self.failures: dict[type, Callable[[Any], object]] = dict(SERVICE_FAILURES)
@@ -280,6 +280,9 @@ class ServiceExecutor:
         self._post(central_lookups.register_accommodation(self.api, command))
 
     # -- privacy ----------------------------------------------------------------------------------
+    def _forget_and_give_memory_back(self, command: c.WipePersonalData) -> None:
+        self.memory.forget()
+        release_freed_memory()  # the session's photos and pages were freed: hand the pages back
     def personal_data_held(self) -> dict[str, int]:
         """How many personal items each device's service holds (tests of the wipe; maintenance)."""
         held: dict[str, int] = {}
