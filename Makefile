@@ -19,12 +19,13 @@ TEST_DEBS := $(RUNTIME_DEBS) xvfb postgresql chromium
 # Environment for running Kivy without a display (offscreen EGL); unset SDL_VIDEODRIVER for a screen.
 HEADLESS_ENV := KIVY_NO_ARGS=1 KIVY_CLIPBOARD=sdl2 KIVY_WINDOW=sdl2 SDL_VIDEODRIVER=offscreen
 
-.PHONY: demo test lint bench venv debs-runtime debs-test clean help
+.PHONY: demo test lint typecheck bench venv debs-runtime debs-test clean help
 
 help:
 	@echo "make demo   - central service, device simulators and the kiosk (offscreen without a display)"
 	@echo "make test   - the whole test suite (UI tests offscreen)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff and mypy"
+	@echo "make typecheck - mypy on the session, services, drivers, host and wire/ (setup.cfg [mypy])"
 	@echo "make bench  - benchmark scripts under bench/"
 
 debs-runtime:
@@ -50,9 +51,13 @@ test: debs-test $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
 
 bench: debs-runtime $(STAMP)
 	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) $$script; done
 
 clean:
-	rm -rf var/demo var/test .pytest_cache .hypothesis
+	rm -rf var/demo var/test .pytest_cache .hypothesis .mypy_cache

@@ -52,7 +52,7 @@ def bench_sale_over_pty(baud: int = 9600, runs: int = 5) -> None:
     wire = 1 + 3 * len(golden("prompt_insert_card")) + len(golden("approved"))
     floor = wire * 10 / baud
     with tempfile.TemporaryDirectory() as tmp, PtyServer(sim, link=Path(tmp) / "payment", pace_baud=baud):
-        terminal = KioskEcrTerminal(str(Path(tmp) / "payment"), ack_timeout=2.0, response_timeout=10.0).open()
+        terminal = KioskEcrTerminal(str(Path(tmp) / "payment"), ack_timeout=2.0, response_timeout=10.0).start(wait=2.0)
         times = []
         try:
             for n in range(runs):
@@ -60,7 +60,7 @@ def bench_sale_over_pty(baud: int = 9600, runs: int = 5) -> None:
                 assert terminal.sale(12000, f"BENCH{n}P1").approved
                 times.append(time.perf_counter() - started)
         finally:
-            terminal.close()
+            terminal.stop()
     sim.close()
     median = statistics.median(times)
     print(f"sale over a pty at {baud} baud (zero card time): median {median * 1000:.0f} ms over {runs}; "

@@ -127,7 +127,7 @@ def together(frames: list[np.ndarray], analyser: PhotoAnalyser) -> None:
         thread.join()
     elapsed = time.perf_counter() - started
     camera_fps = camera.frames_read / elapsed
-    camera.close()
+    camera.stop()
     sim.close()
     gaps = [(b - a) * 1000 for a, b in itertools.pairwise(preview_ticks)]
     rate = len(analysis_times) / elapsed

@@ -1,6 +1,6 @@
 """Bytes on the wire for the standard passport receipt: native ESC/POS versus one raster image.
 
-Native: ``kiosk.receipt.receipt_commands`` for the specimen passport receipt (zh_CN, 80 mm paper),
+Native: ``kiosk.services.printing.layouts.receipt_commands`` for the specimen passport receipt (zh_CN, 80 mm paper),
 encoded: text in GB18030 through the printer's font, the QR code by the printer's own ``GS ( k``.
 Raster: the same receipt as the printer simulator renders it, sent back as ``GS v 0`` bands (what a
 driver that prints everything as a picture sends). Time on the line: 10 bits per byte (8N1) at
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from drivers.printer.images import raster_from_image
 from drivers.printer.protocol import Cut, Initialise, encode_job
 from drivers.printer.simulator import PrinterSimulator
-from kiosk.receipt import HallHeader, receipt_commands, specimen_receipt
+from kiosk.services.printing.layouts import HallHeader, receipt_commands, specimen_receipt
 
 HALL = HallHeader("市公安局出入境管理支队 出入境服务大厅", "Exit-Entry Administration Service Hall", "KIOSK001")
 TARGET = 1536

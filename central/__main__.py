@@ -127,18 +127,21 @@ def cmd_add_staff(args: argparse.Namespace) -> int:
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     from central.context import local_today, utc_now
-    from central.seed import seed_demo
-    from kiosk.config import ConfigError, config_files, load_config
+    from central.seed import KioskConfigError, demo_kiosk, seed_demo
 
     try:
-        config = load_config(config_files(args.config, simulated=not args.config))
-    except ConfigError as exc:
+        kiosk = demo_kiosk(args.config)
+    except KioskConfigError as exc:
         print(f"seed-demo: kiosk configuration: {exc}", file=sys.stderr)
         return 2
-    secret_file = Path(args.secret_file) if args.secret_file else config.resolve(config.central.secret_file)
+    secret_file = Path(args.secret_file) if args.secret_file else kiosk.secret_file
     database, sealer = _database_and_sealer(_settings(args))
-    result = seed_demo(database, sealer, kiosk_id=config.kiosk.id, secret_file=secret_file, now=utc_now(),
-                       today=local_today())
+    try:
+        result = seed_demo(database, sealer, kiosk_id=kiosk.kiosk_id, secret_file=secret_file, now=utc_now(),
+                           today=local_today())
+    except ValueError as exc:  # a kiosk id the registry refuses
+        print(f"seed-demo: {exc}", file=sys.stderr)
+        return 2
     print(f"demo kiosk {result.kiosk_id}: secret in {result.secret_file}")
     print(f"demo staff: user {result.staff_user!r}, password {result.staff_password!r}")
     print(f"notices added: {result.notices_added}; appointment slots added: {result.slots_added}")

@@ -47,7 +47,7 @@ from central.schemas import (
 from central.sealing import Sealer, SealingError
 from central.sms import enqueue_sms, message_text, phone_aad
 from central.stages import LABELS, Stage, StageChangeError, allowed_next, check_transition, expected_ready_on
-from kiosk.domain.progress_code import (
+from wire.progress_code import (
     InvalidProgressCode,
     access_token_hash,
     parse_application_no,

@@ -19,7 +19,7 @@ from central.db import Database
 from central.models import ApplicantHistory, ReusablePhoto
 from central.schemas import ReusablePhotoOut
 from central.sealing import Sealer, SealingError
-from kiosk.domain.identity import age_on, birth_date_from_id, is_plausible_id_number
+from wire.identity import age_on, birth_date_from_id, is_plausible_id_number
 
 MIN_AGE = 60
 MAX_PHOTO_AGE_DAYS = 5 * 365 + 1

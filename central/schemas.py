@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from kiosk.domain.progress_code import APPLICATION_NO_PATTERN, InvalidApplicationNumber, parse_application_no
+from wire.progress_code import APPLICATION_NO_PATTERN, InvalidApplicationNumber, parse_application_no
 
 _NO_NUL = r"^[^\x00]*$"
 _SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
@@ -137,7 +137,7 @@ class ApplicationIn(Strict):
     """What a kiosk files. ``details`` is the rest of the form, opaque here and sealed at rest."""
 
     application_no: ApplicationNo
-    access_token_hash: Hex64 = Field(description="kiosk.domain.progress_code.access_token_hash(no, token)")
+    access_token_hash: Hex64 = Field(description="wire.progress_code.access_token_hash(no, token)")
     service: Code
     items: list[LineItem] = Field(default_factory=list, max_length=20)
     total_fen: Fen

@@ -26,6 +26,7 @@ from central.models import Notice
 from central.notices import NoticeFields, save_notice
 from central.photos import record_issued
 from central.sealing import Sealer
+from wire import kiosk_ini
 
 DEMO_STAFF_USER = "staff"
 DEMO_STAFF_PASSWORD = "kiosk-demo-2468"
@@ -93,3 +94,32 @@ def seed_demo(database: Database, sealer: Sealer, *, kiosk_id: str, secret_file:
             record_issued(session, sealer, id_number=id_number, codes=codes, now=now)
     return SeedResult(kiosk_id, secret_file, DEMO_STAFF_USER, DEMO_STAFF_PASSWORD, notices_added, slots_added,
                       len(DEMO_HISTORY))
+
+
+# -- which kiosk the demo registers -------------------------------------------------------------------
+class KioskConfigError(ValueError):
+    """A kiosk configuration file that cannot be read, or lacks the keys the demo needs."""
+
+
+@dataclass(frozen=True)
+class DemoKiosk:
+    """The kiosk id and the secret file path the kiosk configuration names."""
+
+    kiosk_id: str
+    secret_file: Path
+
+
+def demo_kiosk(files: list[str] | None, environ: dict[str, str] | None = None) -> DemoKiosk:
+    """``[kiosk] id`` and ``[central] secret_file`` of the kiosk configuration the kiosk would read:
+    its defaults, then ``files``, or (without files) the simulated overlay and the ``KIOSK_CONFIG``
+    files (:mod:`wire.kiosk_ini`). The central service does not import the kiosk; the kiosk checks
+    every other key itself when it starts."""
+    try:
+        merged = kiosk_ini.read_layered(kiosk_ini.config_files(files, simulated=not files, environ=environ))
+        kiosk_id = merged["kiosk"]["id"][0].strip()
+        secret = Path(merged["central"]["secret_file"][0].strip())
+    except kiosk_ini.IniError as exc:
+        raise KioskConfigError(str(exc)) from None
+    except KeyError as exc:
+        raise KioskConfigError(f"no {exc.args[0]} in the kiosk configuration") from None
+    return DemoKiosk(kiosk_id, kiosk_ini.resolve(secret))

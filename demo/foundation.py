@@ -15,7 +15,7 @@ def run(ctx) -> None:
     ctx.note(f"configuration OK from {', '.join(p.name for p in config.sources)}; kiosk {config.kiosk.id}")
     sim = EchoSimulator()
     with PtyServer(sim, link=ctx.out / "echo.pty", pace_baud=115200) as server:
-        device = EchoDevice(str(ctx.out / "echo.pty")).open()
+        device = EchoDevice(str(ctx.out / "echo.pty")).start(wait=2.0)
         try:
             payload = "出入境 echo".encode()
             started = time.monotonic()
@@ -24,5 +24,5 @@ def run(ctx) -> None:
             assert answer == payload, answer
             ctx.note(f"echo device over pty {server.path}: {len(payload)} bytes round trip in {elapsed:.1f} ms")
         finally:
-            device.close()
+            device.stop()
     sim.close()

@@ -54,7 +54,7 @@ def run(ctx) -> None:  # ctx: demo.run.DemoContext
     ledger = DemoLedger(apps)
     (ctx.out / "payment").mkdir(exist_ok=True)
     journal = PaymentJournal(ctx.out / "payment" / "payments.db")
-    terminal = KioskEcrTerminal(URL, ack_timeout=0.5, response_timeout=1.0).open()
+    terminal = KioskEcrTerminal(URL, ack_timeout=0.5, response_timeout=1.0).start(wait=2.0)
     prompts: list[str] = []
     service = PaymentService(terminal, journal, ledger, busy_retry_wait=0.2,
                              on_event=lambda e: prompts.append(getattr(getattr(e, "prompt", None), "text", "")))
@@ -84,5 +84,5 @@ def run(ctx) -> None:  # ctx: demo.run.DemoContext
                                                       encoding="utf-8")
         ctx.note(f"capture: {sum(1 for r in capture if r['kind'] == 'frame')} frames decoded from the kiosk side")
     finally:
-        terminal.close()
+        terminal.stop()
         journal.close()

@@ -12,7 +12,7 @@ import numpy as np
 import drivers.sim
 from drivers.camera.driver import Camera
 from drivers.camera.qr import QrReader
-from drivers.link import LinkUp
+from drivers.contract import HealthChanged
 from drivers.scanner.driver import BarcodeScanned, BarcodeScanner
 from kiosk.config import config_files, load_config
 from kiosk.photo import AutoCapture, PhotoAnalyser, PhotoGuidance, PhotoRules, PhotoTaken
@@ -87,8 +87,8 @@ def _scanner(ctx, config) -> None:
     events: queue.Queue[object] = queue.Queue()
     with BarcodeScanner(section.port, on_event=events.put, baudrate=section.baudrate, suffix=section.suffix,
                         prefix=section.prefix, repeat_window=section.repeat_window):
-        while not isinstance(events.get(timeout=5), LinkUp):
-            pass
+        while not (isinstance(ready := events.get(timeout=5), HealthChanged) and ready.health.usable):
+            pass  # until the port is open
         drivers.sim.instance(section.port).scan(PAYLOAD, times=4)  # held under the window
         event = events.get(timeout=5)
         if not isinstance(event, BarcodeScanned) or event.text != PAYLOAD:

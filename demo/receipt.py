@@ -16,7 +16,7 @@ from drivers.printer.driver import ReceiptPrinter
 from drivers.printer.protocol import encode_job
 from drivers.printer.simulator import PrinterSimulator
 from kiosk.config import config_files, load_config
-from kiosk.receipt import (
+from kiosk.services.printing.layouts import (
     AppointmentSlip,
     HallHeader,
     ProgressSlip,
@@ -57,7 +57,7 @@ def run(ctx) -> None:
     hall = HallHeader.from_config(config.kiosk)
     sim = PrinterSimulator(width)
     drivers.sim.attach(URL, sim)
-    printer = ReceiptPrinter(URL, baudrate=config.devices.printer.baudrate).open(wait=3)
+    printer = ReceiptPrinter(URL, baudrate=config.devices.printer.baudrate).start(wait=3)
     try:
         ctx.note(f"printer health before printing: {printer.health().state}")
         now = datetime.now().replace(second=0, microsecond=0)
@@ -86,5 +86,5 @@ def run(ctx) -> None:
         if sim.skipped:
             raise RuntimeError(f"the printer skipped commands: {sim.skipped}")
     finally:
-        printer.close()
+        printer.stop()
         sim.close()

@@ -91,7 +91,7 @@ class Link:
         self._events: queue.Queue[Any] = queue.Queue()
         self._codec_lock = threading.RLock()
         self._write_lock = threading.Lock()
-        self._port: serial.SerialBase | None = None
+        self._port: serial.Serial | None = None
         self._port_lock = threading.Lock()
         self._stop = threading.Event()
         self._connected = threading.Event()
@@ -194,7 +194,7 @@ class Link:
             log.exception("%s: event handler failed on %s", self.name, type(event).__name__)
 
     # -- the reader thread ----------------------------------------------------------------------
-    def _open(self) -> serial.SerialBase:
+    def _open(self) -> serial.Serial:
         s = self.settings
         port = serial.serial_for_url(
             self.url, baudrate=s.baudrate, bytesize=s.bytesize, parity=s.parity, stopbits=s.stopbits,

@@ -1,17 +1,16 @@
-"""Kiosk configuration: the only module that reads config files.
+"""Kiosk configuration: the only kiosk module that reads config files.
 
 ``config/kiosk.ini`` holds the defaults; overlays (``config/simulated.ini``, the site's own file)
-are layered on top, later files winning key by key. Every section is a frozen dataclass below and
-every value is checked against the field's type: an unknown section or key, or a value that does
-not parse, raises :class:`ConfigError` naming the file, section, key and what was expected, so the
-kiosk refuses to start rather than guess.
+are layered on top, later files winning key by key (which files, and how they are read, is
+``wire/kiosk_ini.py``: the central service's ``seed-demo`` reads them too). Every section is a
+frozen dataclass below and every value is checked against the field's type: an unknown section or
+key, or a value that does not parse, raises :class:`ConfigError` naming the file, section, key and
+what was expected, so the kiosk refuses to start rather than guess.
 """
 
 from __future__ import annotations
 
-import configparser
 import dataclasses
-import os
 import re
 import types
 import typing
@@ -19,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NewType, get_args, get_origin
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULTS_FILE = REPO_ROOT / "config" / "kiosk.ini"
-SIMULATED_FILE = REPO_ROOT / "config" / "simulated.ini"
-ENV_VAR = "KIOSK_CONFIG"
+from wire import kiosk_ini
+from wire.kiosk_ini import DEFAULTS_FILE, ENV_VAR, REPO_ROOT, SIMULATED_FILE, IniError, config_files, read_layered
+
+__all__ = ["DEFAULTS_FILE", "ENV_VAR", "REPO_ROOT", "SIMULATED_FILE", "ConfigError", "KioskConfig", "config_files",
+           "load_config"]
 
 PortUrl = NewType("PortUrl", str)
 """A pyserial port: a device path or a URL (sim://, socket://, spy://, rfc2217://, loop://)."""
@@ -133,6 +133,8 @@ class CameraSection:
 
 @dataclass(frozen=True)
 class DevicesSection:
+    """One ``[devices.<name>]`` section per device (kiosk/services/device_registry.py registers each)."""
+
     idcard: IdCardSection = field(default_factory=IdCardSection)
     mrz: MrzSection = field(default_factory=MrzSection)
     payment: PaymentSection = field(default_factory=PaymentSection)
@@ -199,7 +201,7 @@ class SessionSection:
         problems = {}
         if not 1 <= self.max_payment_attempts <= 9:
             problems["max_payment_attempts"] = "1 to 9 (the ECR reference suffix is one digit)"
-        known = ("idcard", "mrz", "camera", "scanner", "printer", "payment")
+        known = [f.name for f in dataclasses.fields(DevicesSection)]  # a device is what has a section
         if any(d not in known for d in self.essential_devices):
             problems["essential_devices"] = f"device names from {', '.join(known)}"
         return problems
@@ -226,45 +228,19 @@ class KioskConfig:
 
     def resolve(self, path: Path) -> Path:
         """Relative paths in config are relative to the repository (the working tree of the kiosk)."""
-        return path if path.is_absolute() else REPO_ROOT / path
+        return kiosk_ini.resolve(path)
 
 
 # --------------------------------------------------------------------------------------------------
 # Loading
 
-def config_files(explicit: list[str | os.PathLike[str]] | None = None, *, simulated: bool = False,
-                 environ: typing.Mapping[str, str] | None = None) -> list[Path]:
-    """The files to layer, in order: defaults, the simulated overlay if asked, then the site files
-    (``explicit`` if given, else the ``KIOSK_CONFIG`` environment variable, ':'-separated)."""
-    environ = os.environ if environ is None else environ
-    files = [DEFAULTS_FILE]
-    if simulated:
-        files.append(SIMULATED_FILE)
-    if explicit:
-        files.extend(Path(p) for p in explicit)
-    elif environ.get(ENV_VAR):
-        files.extend(Path(p) for p in environ[ENV_VAR].split(":") if p)
-    return files
-
-
 def load_config(files: list[Path] | None = None) -> KioskConfig:
     """Read and check ``files`` (default: :func:`config_files`), later files overriding earlier ones."""
     files = config_files() if files is None else files
-    # section -> key -> (value, file it came from)
-    merged: dict[str, dict[str, tuple[str, Path]]] = {}
-    for path in files:
-        parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",))
-        parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
-        try:
-            with open(path, encoding="utf-8") as fh:
-                parser.read_file(fh)
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: configuration file not found") from None
-        except configparser.Error as exc:
-            raise ConfigError(f"{path}: not a valid INI file: {exc}") from None
-        for section in parser.sections():
-            for key, value in parser.items(section):
-                merged.setdefault(section, {})[key] = (value, path)
+    try:
+        merged = read_layered(files)  # section -> key -> (value, file it came from)
+    except IniError as exc:
+        raise ConfigError(str(exc)) from None
     return _build(KioskConfig, "", merged, tuple(files))
 
 
@@ -279,9 +255,9 @@ def _build(cls: type, prefix: str, merged: dict[str, dict[str, tuple[str, Path]]
     for name in _section_fields(cls):
         section = f"{prefix}{name}"
         hint = hints[name]
-        if dataclasses.is_dataclass(hint) and _is_container(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint) and _is_container(hint):
             kwargs[name] = _build(hint, f"{section}.", merged, sources)
-        elif dataclasses.is_dataclass(hint):
+        elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
             kwargs[name] = _build_section(hint, section, merged.get(section, {}))
     if not prefix:
         unknown = sorted(set(merged) - set(_leaf_sections(cls, "")))
@@ -299,7 +275,7 @@ def _leaf_sections(cls: type, prefix: str) -> list[str]:
     names = []
     for f in dataclasses.fields(cls):
         hint = hints[f.name]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             if _is_container(hint):
                 names.extend(_leaf_sections(hint, f"{prefix}{f.name}."))
             else:

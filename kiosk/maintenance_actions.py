@@ -26,9 +26,10 @@ class RefreshStatus(MaintenanceCommand):
 
 @dataclass(frozen=True)
 class TestDevice(MaintenanceCommand):
-    """Exercise one device: ``printer``/``print`` (test page), ``idcard``/``read``, ``mrz``/``read``,
-    ``scanner``/``scan``, ``camera``/``capture``, ``payment``/``charge_and_void`` (0.01 CNY, voided
-    at once). Answered by a ``test_result`` report."""
+    """Exercise one device with one of its registration's ``tests``
+    (kiosk/services/device_registration.py): today ``printer``/``print`` (test page),
+    ``idcard``/``read``, ``mrz``/``read``, ``scanner``/``scan``, ``camera``/``capture``,
+    ``payment``/``charge_and_void`` (0.01 CNY, voided at once). Answered by a ``test_result`` report."""
 
     device: str
     action: str

@@ -5,9 +5,10 @@ the headless demo (with a recording stand-in for the UI).
 Start-up order (:meth:`Runtime.start`) and why:
 
 1. the **outbox** opens and puts rows a stopped process had claimed back to *ready* (constructor);
-2. **payment recovery** (``PaymentService.start``: sign in, resolve every unfinished exchange with
-   the terminal) runs before the executor exists, so no new charge can overtake it;
-3. the **device hub** opens every device; the **executor**'s lanes start;
+2. the payment terminal opens, then **payment recovery** (``PaymentService.start``: sign in, resolve
+   every unfinished exchange with the terminal) runs before the executor's lanes exist, so no new
+   charge can overtake it;
+3. the **device hub** opens every other device; the **executor**'s lanes start;
 4. the **sender** starts delivering what recovery and earlier runs left ready;
 5. a first **health check** of every device (each posted as ``DeviceHealthChanged``, so the session
    knows whether to show the attract screen or out-of-service);
@@ -18,6 +19,11 @@ The catalogue the central service serves is swapped into the session between peo
 register ``runtime.catalogue.listener(session)`` as an event listener of the app (or the headless
 driver), see :mod:`kiosk.services.catalogue_updates`.
 
+The devices come from the registry (:mod:`kiosk.services.device_registry`): the hub builds their
+drivers, each registration builds its kiosk-side service from a
+:class:`~kiosk.services.device_registration.ServiceKit`, and the executor and the maintenance
+service take their lanes, routes and tests from the same registrations.
+
 ``post`` is the UI's thread-safe ``app.post``. The UI is built after the runtime (it needs the
 command sink and the frame source), so :class:`PostRelay` holds events posted before the UI is
 connected and delivers them in order once it is.
@@ -25,36 +31,38 @@ connected and delivers them in order once it is.
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from drivers.errors import DeviceUnavailable
+from drivers.camera.simulator import SimulatedCamera
 from kiosk.config import KioskConfig
 from kiosk.services.api import ApiClient
 from kiosk.services.api_errors import CredentialsError
-from kiosk.services.camera_service import CameraService
+from kiosk.services.camera_service import CameraService, camera_from_config
+from kiosk.services.card_payments import PAYMENT
 from kiosk.services.catalogue_updates import CatalogueUpdates
-from kiosk.services.devices import DeviceHub
+from kiosk.services.device_hub import DeviceHub
+from kiosk.services.device_registration import DeviceRegistration, ServiceKit
+from kiosk.services.device_registry import REGISTRY
 from kiosk.services.executor import ServiceExecutor
 from kiosk.services.heartbeat import Heartbeat
 from kiosk.services.maintenance import MaintenanceLedger, MaintenanceService
 from kiosk.services.outbox import Outbox
 from kiosk.services.payment_journal import PaymentJournal
-from kiosk.services.payments import PaymentService, RecoveryReport, journal_path, terminal_from_config
+from kiosk.services.payments import PaymentHealthChanged, PaymentService, RecoveryReport, journal_path
 from kiosk.services.photo_store import PhotoStore
-from kiosk.services.readers import DocumentReaders
+from kiosk.services.printing.service import PrintingService
 from kiosk.services.sender import Sender, SenderEvent
-from kiosk.session.devices import DEVICES
+from kiosk.services.session_memory import SessionMemory
 from kiosk.session.events import BackInService, OutOfService
 
 log = logging.getLogger(__name__)
-
-TERMINAL_OPEN_WAIT = 2.0
 
 
 class PostRelay:
@@ -95,8 +103,9 @@ class Runtime:
     payments: PaymentService
     ledger: MaintenanceLedger
     photos: PhotoStore
+    memory: SessionMemory
     hub: DeviceHub
-    readers: DocumentReaders
+    services: dict[str, Any]
     camera: CameraService
     executor: ServiceExecutor
     maintenance: MaintenanceService
@@ -131,8 +140,7 @@ class Runtime:
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self, *, heartbeat: bool = True) -> Runtime:
         """Start everything, in the order of the module docstring. Blocks for payment recovery."""
-        with contextlib.suppress(DeviceUnavailable):  # the link keeps retrying; recovery reports it
-            self.payments.terminal.open(wait=TERMINAL_OPEN_WAIT)
+        self.hub.start((PAYMENT.name,))  # the terminal first (a port that does not open: recovery says so)
         self.recovery = self.payments.start()
         if self.recovery.items or self.recovery.unresolved:
             log.warning("payment recovery: %d resolved, %d still unresolved", len(self.recovery.items),
@@ -141,7 +149,7 @@ class Runtime:
         self.executor.start()
         if self.sender is not None:
             self.sender.start()
-        self.executor.submit("devices", lambda: self.hub.check(DEVICES))
+        self.executor.submit("devices", lambda: self.hub.check(self.hub.names))
         if heartbeat:
             self.heartbeat.start()
         self.started = True
@@ -156,7 +164,7 @@ class Runtime:
             self.sender.stop()
         self.camera.release()
         self.hub.stop()
-        for close in (self.payments.terminal.close, self.journal.close, self.outbox.close,
+        for close in (self.journal.close, self.outbox.close,
                       self.api.close if self.api is not None else None):
             if close is None:
                 continue
@@ -178,24 +186,45 @@ def build_api(config: KioskConfig) -> ApiClient | None:
 
 def build_runtime(config: KioskConfig, post: Callable[[Any], None], *,
                   clock: Callable[[], datetime] = datetime.now, on_exit: Callable[[], None] | None = None,
-                  api: ApiClient | str | None = "config", camera_source: Any = None) -> Runtime:
+                  api: ApiClient | str | None = "config", camera_source: str | SimulatedCamera | None = None,
+                  registrations: Sequence[DeviceRegistration[Any, Any]] = REGISTRY) -> Runtime:
     """Build (not start) every service from ``config``. ``api``: a client, None (offline), or
     ``"config"`` to build it from ``[central]``. ``camera_source`` overrides ``[devices.camera]
-    source`` (a :class:`~drivers.camera.simulator.SimulatedCamera` in tests)."""
+    source`` (a :class:`~drivers.camera.simulator.SimulatedCamera` in tests); ``registrations``: the
+    devices (default: :data:`~kiosk.services.device_registry.REGISTRY`; the payment terminal is
+    required)."""
+    devices = tuple(registrations)
+    if camera_source is not None:
+        source = camera_source
+        devices = tuple(dataclasses.replace(r, build=lambda cfg: camera_from_config(cfg, source))
+                        if r.name == "camera" else r for r in devices)
     outbox = Outbox.from_config(config)
     client = build_api(config) if api == "config" else api
     assert client is None or isinstance(client, ApiClient)
     journal = PaymentJournal(journal_path(config), clock=clock)
     ledger = MaintenanceLedger(outbox)
-    hub = DeviceHub(config, post, camera_source=camera_source)
-    payments = PaymentService(terminal_from_config(config), journal, ledger, kiosk_id=config.kiosk.id,
-                              on_event=hub.on_payment_event, clock=clock)
-    hub.payments = payments
+    hub = DeviceHub(config, post, devices)
+
+    def payment_event(event: object) -> None:
+        if isinstance(event, PaymentHealthChanged):
+            hub.refresh(PAYMENT.name)
+
+    payments = PaymentService(hub.driver(PAYMENT), journal, ledger, kiosk_id=config.kiosk.id,
+                              on_event=payment_event, clock=clock)
     photos = PhotoStore()
-    readers = DocumentReaders(hub, post)
-    camera = CameraService(hub, photos, post, config.photo)
-    executor = ServiceExecutor(config=config, post=post, hub=hub, readers=readers, camera=camera, photos=photos,
-                               outbox=outbox, payments=payments, api=client, clock=clock)
+    memory = SessionMemory()
+    kit = ServiceKit(config=config, hub=hub, post=post, photos=photos, memory=memory, payments=payments,
+                     ledger=ledger, clock=clock, monotonic=time.monotonic)
+    for registration in devices:  # in registry order: a later service may use an earlier one
+        kit.services[registration.name] = registration.service(kit)
+    services = kit.services
+    hub.attach(services)
+    camera = services["camera"]
+    assert isinstance(camera, CameraService)
+    printing = services.get("printer")
+    assert printing is None or isinstance(printing, PrintingService)
+    executor = ServiceExecutor(config=config, post=post, hub=hub, registrations=devices, services=services,
+                               memory=memory, photos=photos, outbox=outbox, api=client, clock=clock)
     listeners: list[Callable[[SenderEvent], None]] = []
 
     def delivered(event: SenderEvent) -> None:
@@ -207,27 +236,17 @@ def build_runtime(config: KioskConfig, post: Callable[[Any], None], *,
 
     def recover_if_blocked() -> None:
         if not payments.accepting_payments:
-            executor.submit("payment", payments.recover)
-
-    def camera_frame(timeout: float) -> tuple[int, int] | None:
-        camera = hub.acquire_camera("test")
-        try:
-            frame = camera.wait_frame(-1, timeout)
-            return None if frame is None else (frame.image.shape[1], frame.image.shape[0])
-        finally:
-            hub.release_camera("test")
+            executor.submit(PAYMENT.lane, payments.recover)
 
     sender = Sender.from_config(config, outbox, client, on_event=delivered) if client is not None else None
     catalogue = CatalogueUpdates.from_config(config, client, today=lambda: clock().date())
     heartbeat = Heartbeat(client, hub, outbox, post, interval=config.central.heartbeat_interval,
                           on_questionnaire=executor.learn_questionnaire, on_round=recover_if_blocked,
                           catalogue=catalogue)
-    maintenance = MaintenanceService(hub=hub, readers=readers, outbox=outbox, payments=payments, ledger=ledger,
-                                     hall=executor.hall, paper_width_dots=executor.paper_width_dots, post=post,
-                                     reprint=executor.reprint_last_receipt, camera_frame=camera_frame,
-                                     on_exit=on_exit, clock=clock)
+    maintenance = MaintenanceService(hub=hub, registrations=devices, services=services, outbox=outbox,
+                                     payments=payments, printing=printing, post=post, on_exit=on_exit, clock=clock)
     executor.maintenance = maintenance
     return Runtime(config=config, post=post, outbox=outbox, api=client, sender=sender, journal=journal,
-                   payments=payments, ledger=ledger, photos=photos, hub=hub, readers=readers, camera=camera,
-                   executor=executor, maintenance=maintenance, heartbeat=heartbeat, delivery_listeners=listeners,
-                   catalogue=catalogue)
+                   payments=payments, ledger=ledger, photos=photos, memory=memory, hub=hub, services=services,
+                   camera=camera, executor=executor, maintenance=maintenance, heartbeat=heartbeat,
+                   delivery_listeners=listeners, catalogue=catalogue)

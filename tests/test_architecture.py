@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["drivers", "kiosk", "central", "privacy_log"]
+PACKAGES = ["drivers", "kiosk", "central", "privacy_log", "wire"]
 
 
 def modules() -> list[Path]:
@@ -42,6 +43,43 @@ def test_there_are_modules_to_check() -> None:
 @pytest.mark.parametrize("path", [p for p in modules() if rel(p).startswith("drivers/")], ids=rel)
 def test_drivers_never_import_kiosk_or_central(path: Path) -> None:
     assert not {top(n) for n in imported_names(path)} & {"kiosk", "central"}
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if rel(p).startswith("central/")], ids=rel)
+def test_central_never_imports_the_kiosk(path: Path) -> None:
+    """What both ends must agree on lives in wire/, which both import (function-level imports count:
+    ``ast.walk`` sees them)."""
+    assert "kiosk" not in {top(n) for n in imported_names(path)}
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if rel(p).startswith("wire/")], ids=rel)
+def test_wire_imports_only_the_standard_library(path: Path) -> None:
+    assert {top(n) for n in imported_names(path)} <= set(sys.stdlib_module_names) | {"wire"}
+
+
+SESSION_MAY_IMPORT = ("kiosk.session", "kiosk.domain", "kiosk.config")
+SESSION_EXCEPTIONS = {"kiosk/session/devices.py": {"drivers.contract"}}  # the one health vocabulary
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if rel(p).startswith("kiosk/session/")], ids=rel)
+def test_the_session_is_pure(path: Path) -> None:
+    """The session imports the standard library, the domain, the config and itself; the device health
+    vocabulary (drivers/contract.py, re-exported by kiosk/session/devices.py) is the one exception."""
+    allowed = SESSION_EXCEPTIONS.get(rel(path), set())
+    offenders = {n for n in imported_names(path)
+                 if top(n) not in sys.stdlib_module_names and n not in allowed
+                 and not any(n == ok or n.startswith(ok + ".") for ok in SESSION_MAY_IMPORT)}
+    assert not offenders
+
+
+def test_the_session_rule_detects_a_violation(tmp_path: Path) -> None:
+    bad = tmp_path / "flow.py"
+    bad.write_text("import dataclasses\nfrom drivers.printer.driver import ReceiptPrinter\n"
+                   "from kiosk.services.device_hub import DeviceHub\nfrom kiosk.domain.fees import compute_fees\n")
+    names = imported_names(bad)
+    assert {n for n in names if top(n) not in sys.stdlib_module_names
+            and not any(n == ok or n.startswith(ok + ".") for ok in SESSION_MAY_IMPORT)} == {
+        "drivers.printer.driver", "kiosk.services.device_hub"}
 
 
 @pytest.mark.parametrize("path", [p for p in modules() if not rel(p).startswith("kiosk/ui/")], ids=rel)

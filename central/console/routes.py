@@ -22,7 +22,7 @@ from central.context import Central
 from central.fleet import fleet
 from central.notices import NoticeFields, all_notices, delete_notice, save_notice
 from central.stages import LABELS, Stage
-from kiosk.domain.progress_code import InvalidApplicationNumber, parse_application_no
+from wire.progress_code import InvalidApplicationNumber, parse_application_no
 
 SESSION_COOKIE = "kc_session"
 LOGIN_CSRF_COOKIE = "kc_login_csrf"

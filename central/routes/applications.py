@@ -10,7 +10,7 @@ from central.applications import IdempotencyConflict, NumberTaken, UnknownApplic
 from central.kiosk_auth import NONCE_JOB, NONCE_RECORDED, SCHEME, UNAUTHORIZED_BODY, ReplayedRequest
 from central.routes.deps import ERRORS, CentralDep, KioskId, RequiredIdempotencyKey
 from central.schemas import ApplicationIn, ApplicationReceipt, ApplicationSummary, PaymentIn, PaymentOut, ProgressOut
-from kiosk.domain.progress_code import APPLICATION_NO_PATTERN
+from wire.progress_code import APPLICATION_NO_PATTERN
 
 router = APIRouter(tags=["applications"], responses=ERRORS)
 

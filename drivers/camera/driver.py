@@ -11,7 +11,10 @@ Theory of operation (the camera counterpart of :class:`drivers.link.Link`):
   :meth:`Camera.wait_frame` for a frame newer than the one they had (the analysis worker).
 * A camera that disappears (USB unplugged: open fails, or reads keep failing) is released and
   reopened with exponential backoff; :class:`CameraLost` and :class:`CameraOpened` go to the
-  ``on_event`` callback from the capture thread, once per transition.
+  listeners from the capture thread, once per transition, each after the contract's
+  :class:`~drivers.contract.HealthChanged` (:mod:`drivers.contract`).
+* A stopped camera forgets its last frame: it showed a person, and the next start must not show
+  it again before a new frame arrives.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,6 +30,7 @@ import cv2
 import numpy as np
 
 from drivers.camera import simulator as camera_sim
+from drivers.contract import OFFLINE, OK, DeviceHealth, Listener, Listeners
 from drivers.errors import DeviceUnavailable
 
 log = logging.getLogger(__name__)
@@ -108,7 +111,7 @@ class Camera:
         width: int = 640,
         height: int = 480,
         fps: float = 30.0,
-        on_event: Callable[[object], None] | None = None,
+        on_event: Listener | None = None,
         reconnect_initial: float = 0.1,
         reconnect_max: float = 2.0,
         max_read_failures: int = 5,
@@ -118,7 +121,7 @@ class Camera:
         self.source_name = source if isinstance(source, str) else f"sim:<{type(source).__name__}>"
         self.width, self.height, self.fps = width, height, fps
         self.name = name
-        self._on_event = on_event
+        self._listeners = Listeners(name, on_event)
         self._reconnect_initial = reconnect_initial
         self._reconnect_max = reconnect_max
         self._max_read_failures = max_read_failures
@@ -144,7 +147,7 @@ class Camera:
             raise DeviceUnavailable(f"{self.name}: no frame from {self.source_name}: {self.last_error}")
         return self
 
-    def close(self) -> None:
+    def stop(self) -> None:
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
@@ -153,20 +156,25 @@ class Camera:
         if self._thread is not None:
             self._thread.join(timeout=3)
             self._thread = None
+        with self._cond:
+            self._frame = None  # the last picture of a person is not kept for the next start
+
+    def listen(self, listener: Listener) -> None:
+        self._listeners.add(listener)
 
     def __enter__(self) -> Camera:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.stop()
 
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
 
-    def health(self) -> str:
-        """Device health vocabulary: ``ok`` while frames arrive, else ``offline``."""
-        return "ok" if self.connected else "offline"
+    def health(self) -> DeviceHealth:
+        """ok while frames arrive, else offline (no I/O; a stopped camera is offline)."""
+        return OK if self.connected else OFFLINE
 
     # -- frames -------------------------------------------------------------------------------------
     def latest(self) -> Frame | None:
@@ -185,20 +193,13 @@ class Camera:
             return self._frame
 
     # -- the capture thread --------------------------------------------------------------------------
-    def _emit(self, event: object) -> None:
-        if self._on_event is None:
-            return
-        try:
-            self._on_event(event)
-        except Exception:  # a failing callback must not kill the capture thread
-            log.exception("%s: event handler failed on %s", self.name, type(event).__name__)
-
     def _lost(self, reason: str, announce: bool) -> None:
         self.last_error = reason
         self._connected.clear()
         if announce:
             log.warning("%s: camera %s lost: %s", self.name, self.source_name, reason)
-            self._emit(CameraLost(self.source_name, reason))
+            self._listeners.announce(OFFLINE)
+            self._listeners.emit(CameraLost(self.source_name, reason))
 
     def _run(self) -> None:
         backoff = self._reconnect_initial
@@ -224,6 +225,7 @@ class Camera:
                         backoff = min(backoff * 2, self._reconnect_max)
                         continue
                     failures = 0
+                assert cap is not None  # opened above; otherwise the loop went round again
                 ok, image = cap.read()
                 if not ok or image is None:
                     failures += 1
@@ -248,7 +250,8 @@ class Camera:
                     self.opened += 1
                     reported_down = False
                     backoff = self._reconnect_initial
-                    self._emit(CameraOpened(self.source_name, image.shape[1], image.shape[0]))
+                    self._listeners.announce(OK)
+                    self._listeners.emit(CameraOpened(self.source_name, image.shape[1], image.shape[0]))
         finally:
             if cap is not None:
                 with contextlib.suppress(Exception):

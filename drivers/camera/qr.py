@@ -9,7 +9,7 @@ adaptive-threshold binarisation of it. Measured on receipts turned up to 35 degr
 perspective narrowing, the ladder decodes symbols whose modules are 2.5 px or more in the frame
 (tests/drivers/camera/test_qr.py); the plain detector alone needed about 4 px.
 The decoded text is returned as is; deciding whether it is one of our progress codes (and not a
-forged or foreign one) is the session's job (kiosk/domain/progress_code.py).
+forged or foreign one) is the session's job (wire/progress_code.py).
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ Events (frozen dataclasses, no personal data except inside :class:`CardRead`):
   ``card_removed_mid_read``, ``card_auth_failed``, ``card_data_invalid``, ``wrong_card_type``,
   ``read_failed``) or a reader-level one (``unplugged``, ``no_sam``, ``sam_fault``, ``timeout``,
   ``protocol_error``). Reader-level faults are reported once, when they start;
-* :class:`ReaderRecovered` - a reader-level fault cleared (reconnected, SAM back, answers again).
+* :class:`ReaderRecovered` - a reader-level fault cleared (reconnected, SAM back, answers again);
+* :class:`drivers.contract.HealthChanged` - before a reader-level fault or its recovery, and at the
+  first successful poll (see :data:`READER_HEALTH` for the detail codes).
 
 Failure handling: a corrupted frame is retried once; a read that times out is followed by a find,
 which tells a card lifted mid-read (no card any more) from a reader that stopped answering; a
@@ -29,10 +31,9 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
 
+from drivers.contract import OFFLINE, OK, DeviceHealth, Listener, Listeners
 from drivers.errors import DeviceTimeout, DeviceUnavailable, RemoteProtocolError
 from drivers.idcard.photo import PhotoDecoder, decode_photo
 from drivers.idcard.protocol import (
@@ -71,6 +72,14 @@ CARD_LEVEL_REASONS = frozenset({
     "card_removed_mid_read", "card_auth_failed", "card_data_invalid", "wrong_card_type", "read_failed",
 })
 READER_LEVEL_REASONS = frozenset({"unplugged", "no_sam", "sam_fault", "timeout", "protocol_error"})
+READER_HEALTH = {
+    "unplugged": OFFLINE,
+    "no_sam": DeviceHealth("offline", ("NoSam",)),        # a reader without its SAM reads no card
+    "sam_fault": DeviceHealth("offline", ("SamFault",)),
+    "timeout": DeviceHealth("offline", ("NotResponding",)),
+    "protocol_error": DeviceHealth("degraded", ("ProtocolError",)),  # garbled frames: it may still read
+}
+"""The health of the reader during each reader-level fault."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +121,6 @@ class ReaderRecovered:
 
 
 IdCardEvent = CardPresented | CardRead | CardRemoved | ReaderFault | ReaderRecovered
-Health = Literal["ok", "degraded", "offline"]
 
 
 _SAM_FAILURES = (SamFault, CommandRejected, UnknownError)
@@ -132,12 +140,13 @@ class _ReadAborted(Exception):
 
 
 class IdCardReader:
-    """Polls one GA 467 reader at ``url`` and reports through ``on_event`` (called on the poll thread)."""
+    """Polls one GA 467 reader at ``url``; events go to the listeners (``on_event`` is the first),
+    called on the poll thread. Follows :mod:`drivers.contract`."""
 
     def __init__(
         self,
         url: str,
-        on_event: Callable[[Any], None],
+        on_event: Listener | None = None,
         *,
         baudrate: int = 115200,
         poll_interval: float = 0.5,
@@ -158,7 +167,7 @@ class IdCardReader:
         self.photo_decoder = photo_decoder
         self.max_read_attempts = max_read_attempts
         self.retries = retries
-        self._on_event = on_event
+        self._listeners = Listeners("idcard", on_event)
         self.link = Link(url, IdCardProtocol(), settings=SerialSettings(baudrate=baudrate), name="idcard")
         self._io = threading.Lock()  # one exchange at a time: the poll thread or a maintenance call
         self._stop = threading.Event()
@@ -171,13 +180,16 @@ class IdCardReader:
         self._attempts = 0
 
     # -- lifecycle ------------------------------------------------------------------------------
-    def start(self) -> IdCardReader:
-        """Open the port (retrying in the background) and start polling."""
+    def start(self, wait: float | None = None) -> IdCardReader:
+        """Open the port (retrying in the background) and start polling. With ``wait``, raise
+        :class:`DeviceUnavailable` if the port did not open within ``wait`` seconds."""
         if self._thread is None:
             self._stop.clear()
             self.link.start()
             self._thread = threading.Thread(target=self._run, name="idcard-poll", daemon=True)
             self._thread.start()
+        if wait is not None and not self.link.wait_connected(wait):
+            raise DeviceUnavailable(f"idcard: could not open {self.url}: {self.link.last_error}")
         return self
 
     def stop(self) -> None:
@@ -187,7 +199,8 @@ class IdCardReader:
             self._thread = None
         self.link.close()
 
-    close = stop
+    def listen(self, listener: Listener) -> None:
+        self._listeners.add(listener)
 
     def __enter__(self) -> IdCardReader:
         return self.start()
@@ -200,14 +213,10 @@ class IdCardReader:
     def card_present(self) -> bool:
         return self._present
 
-    def health(self) -> tuple[Health, str | None]:
-        """``("ok", None)``, ``("degraded", reason)`` or ``("offline", "Offline")``."""
+    def health(self) -> DeviceHealth:
+        """From the poll loop's own state (no I/O): ok, or the health of the current fault."""
         fault = self._fault
-        if fault is None:
-            return "ok", None
-        if fault == "unplugged":
-            return "offline", "Offline"
-        return "degraded", fault
+        return OK if fault is None else READER_HEALTH.get(fault, OFFLINE)
 
     # -- maintenance verbs (safe while polling) --------------------------------------------------
     def sam_id(self) -> bytes:
@@ -224,15 +233,13 @@ class IdCardReader:
 
     # -- events ---------------------------------------------------------------------------------
     def _emit(self, event: IdCardEvent) -> None:
-        try:
-            self._on_event(event)
-        except Exception:  # the caller's bug must not stop the reader
-            log.exception("idcard: event handler failed on %s", type(event).__name__)
+        self._listeners.emit(event)
 
     def _reader_fault(self, reason: str, detail: str) -> None:
         if self._fault != reason:
             self._fault = reason
             log.warning("idcard: reader fault %s: %s", reason, detail)
+            self._listeners.announce(self.health())
             self._emit(ReaderFault(reason, detail))
 
     def _card_fault(self, reason: str, detail: str) -> None:
@@ -243,7 +250,10 @@ class IdCardReader:
         if self._fault is not None:
             previous, self._fault = self._fault, None
             log.info("idcard: recovered from %s", previous)
+            self._listeners.announce(OK)
             self._emit(ReaderRecovered(previous))
+        else:
+            self._listeners.announce(OK)  # the first good poll; nothing after that
 
     def _card_gone(self) -> None:
         if self._present:
@@ -271,9 +281,9 @@ class IdCardReader:
                 if isinstance(event, RemoteProtocolError):
                     error = event
                     break
-                if isinstance(event, (success, *failures)):
-                    return event
                 if isinstance(event, Reply):
+                    if isinstance(event, (success, *failures)):
+                        return event
                     log.info("idcard: skipped a late %s while waiting for the answer to %s",
                              type(event).__name__, type(command).__name__)
                 # LinkUp or anything else: keep waiting for the answer
@@ -441,6 +451,7 @@ class IdCardReader:
 
 __all__ = [
     "CARD_LEVEL_REASONS",
+    "READER_HEALTH",
     "READER_LEVEL_REASONS",
     "CardPresented",
     "CardRead",

@@ -45,7 +45,7 @@ def load_photo_decoder(spec: str) -> PhotoDecoder | None:
     decoder = getattr(module, attr, None)
     if not callable(decoder):
         raise ValueError(f"photo decoder {spec!r} is not a callable")
-    return decoder  # type: ignore[no-any-return]
+    return decoder
 
 
 def decode_photo(decoder: PhotoDecoder | None, wlt: bytes) -> bytes | None:

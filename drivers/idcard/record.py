@@ -7,7 +7,7 @@ residence permit, ``I`` = 2017 foreigner permanent-residence card, ``Y`` = 2023 
 Why one record for four cards: the session asks the same questions of all of them (who, born
 when, valid until when, which document number) and must not branch on the card layout; fields a
 card does not carry are ``None``. The record does not judge the ID number's check character or the
-expiry: that is the kiosk domain's job (``kiosk/domain/identity.py``), which knows ``today``.
+expiry: that is the kiosk domain's job (``wire/identity.py``), which knows ``today``.
 
 Personal fields are left out of ``repr`` so that a record that slips into a log line leaks nothing.
 """

@@ -26,6 +26,7 @@ Scripting API (also reachable as JSON calls through ``python -m drivers.sim idca
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field
 from functools import reduce
@@ -330,10 +331,14 @@ class IdCardSimulator(Simulator):
                 chunks.append(rest[:size])
                 rest = rest[size:]
         if self.chunk_gap <= 0:
-            self.call_later(delay, lambda: [self.send(c) for c in chunks])
+            self.call_later(delay, lambda: self._send_all(chunks))
             return
         for i, chunk in enumerate(chunks):
-            self.call_later(delay + i * self.chunk_gap, lambda c=chunk: self.send(c))
+            self.call_later(delay + i * self.chunk_gap, functools.partial(self.send, chunk))
+
+    def _send_all(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            self.send(chunk)
 
 
 def _flag(value: str) -> bool:

@@ -8,7 +8,8 @@ parses each group (dates need ``today``, which the driver's clock supplies) and 
 * :class:`MrzRejected` - bytes that form no MRZ (wrong line lengths, characters outside the MRZ
   set, a document cut short); ``reason`` explains it without repeating personal data;
 * :class:`ReaderFault` (``reason`` ``unplugged``) and :class:`ReaderRecovered` when the port goes
-  away and comes back.
+  away and comes back, each after :class:`drivers.contract.HealthChanged` (also announced when the
+  port first opens).
 
 Line settings are configurable because MRZ readers differ (spec §7.5: one model sends JSON-ish
 frames at 256000 8O1): baud rate, parity, CR/LF/CRLF, and optional STX/ETX framing.
@@ -20,10 +21,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 import serial
 
+from drivers.contract import OFFLINE, OK, DeviceHealth, Listener, Listeners
 from drivers.errors import RemoteProtocolError
 from drivers.link import Link, LinkDown, LinkUp, SerialSettings
 from drivers.mrz.parser import MrzDocument, MrzFormatError, parse_mrz
@@ -68,12 +70,13 @@ MrzEvent = MrzRead | MrzRejected | ReaderFault | ReaderRecovered
 
 
 class MrzReader:
-    """Listens to one MRZ reader at ``url``; events go to ``on_event`` on the link's thread."""
+    """Listens to one MRZ reader at ``url``; events go to the listeners (``on_event`` is the first) on
+    the link's thread. Follows :mod:`drivers.contract`."""
 
     def __init__(
         self,
         url: str,
-        on_event: Callable[[Any], None],
+        on_event: Listener | None = None,
         *,
         baudrate: int = 9600,
         parity: Parity = "N",
@@ -81,22 +84,21 @@ class MrzReader:
         framing: Framing = "lines",
         today: Callable[[], date] = date.today,
     ) -> None:
-        self._on_event = on_event
+        self._listeners = Listeners("mrz", on_event)
         self._today = today
         self._fault: str | None = None
-        self._started = False
         self.link = Link(url, MrzLineProtocol(line_ending, framing), self._from_link,
                          settings=SerialSettings(baudrate=baudrate, parity=_PARITY[parity]), name="mrz")
 
     def start(self, wait: float | None = None) -> MrzReader:
-        self._started = True
         self.link.start(wait=wait)
         return self
 
     def stop(self) -> None:
         self.link.close()
 
-    close = stop
+    def listen(self, listener: Listener) -> None:
+        self._listeners.add(listener)
 
     def __enter__(self) -> MrzReader:
         return self.start()
@@ -104,16 +106,14 @@ class MrzReader:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def health(self) -> tuple[Literal["ok", "offline"], str | None]:
-        return ("offline", "Offline") if self._fault else ("ok", None)
+    def health(self) -> DeviceHealth:
+        """The link's state (no I/O): a push-mode reader is healthy while its port is open."""
+        return OK if self.link.connected else OFFLINE
 
     def _emit(self, event: MrzEvent) -> None:
-        try:
-            self._on_event(event)
-        except Exception:
-            log.exception("mrz: event handler failed on %s", type(event).__name__)
+        self._listeners.emit(event)
 
-    def _from_link(self, event: Any) -> None:
+    def _from_link(self, event: object) -> None:
         if isinstance(event, MrzLines):
             try:
                 document = parse_mrz(event.lines, self._today())
@@ -128,9 +128,12 @@ class MrzReader:
             log.info("mrz: rejected input: %s", event)
             self._emit(MrzRejected(str(event)))
         elif isinstance(event, LinkDown):
+            self._listeners.announce(OFFLINE)
             if self._fault is None:
                 self._fault = "unplugged"
                 self._emit(ReaderFault("unplugged", event.reason))
-        elif isinstance(event, LinkUp) and self._fault is not None:
-            previous, self._fault = self._fault, None
-            self._emit(ReaderRecovered(previous))
+        elif isinstance(event, LinkUp):
+            self._listeners.announce(OK)
+            if self._fault is not None:
+                previous, self._fault = self._fault, None
+                self._emit(ReaderRecovered(previous))

@@ -20,6 +20,7 @@ import time
 from datetime import date
 from typing import Any
 
+from drivers.contract import OK, DeviceHealth, Listener, Listeners
 from drivers.errors import DeviceError, DeviceTimeout, DeviceUnavailable, LocalProtocolError, RemoteProtocolError
 from drivers.link import Link, LinkDown, LinkUp, SerialSettings
 from drivers.payment import codes
@@ -46,6 +47,7 @@ from drivers.payment.protocol import (
 )
 from drivers.payment.results import Outcome, SettlementTotals, TxnResult
 from drivers.payment.terminal import (
+    UNREACHABLE,
     OutcomeUnknown,
     PaymentTerminal,
     PromptCallback,
@@ -68,16 +70,23 @@ class KioskEcrTerminal(PaymentTerminal):
         self.on_prompt = on_prompt
         self._events: queue.Queue[Any] = queue.Queue()
         self._txn_lock = threading.Lock()
+        self._listeners = Listeners("payment")
         self.link = Link(url, self.codec, self._on_link_event, settings=SerialSettings(baudrate=baudrate),
                          name="payment")
 
     # -- lifecycle --------------------------------------------------------------------------------
-    def open(self, wait: float = 2.0) -> KioskEcrTerminal:
+    def start(self, wait: float | None = None) -> KioskEcrTerminal:
         self.link.start(wait=wait)
         return self
 
-    def close(self) -> None:
+    def stop(self) -> None:
         self.link.close()
+
+    def listen(self, listener: Listener) -> None:
+        self._listeners.add(listener)
+
+    def health(self) -> DeviceHealth:
+        return OK if self.link.connected else UNREACHABLE
 
     @property
     def connected(self) -> bool:
@@ -119,6 +128,10 @@ class KioskEcrTerminal(PaymentTerminal):
     # -- the exchange -------------------------------------------------------------------------------
     def _on_link_event(self, event: Any) -> None:
         """Reader thread: write link-layer replies at once, queue the rest for the waiting caller."""
+        if isinstance(event, LinkUp):
+            self._listeners.announce(OK)
+        elif isinstance(event, LinkDown):
+            self._listeners.announce(UNREACHABLE)
         if isinstance(event, Transmit):
             try:
                 self.link.write(event.data)

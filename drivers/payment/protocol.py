@@ -325,7 +325,7 @@ def answers(request: Request, result: TxnResult | SettlementTotals) -> bool:
         return result.ecr_ref == ""
     if isinstance(request, Query) and request.ecr_ref is None:
         return True
-    return result.ecr_ref == request.ecr_ref  # type: ignore[union-attr]
+    return result.ecr_ref == request.ecr_ref
 
 
 # -- the codec -----------------------------------------------------------------------------------

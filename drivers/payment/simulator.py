@@ -411,8 +411,10 @@ class PaymentSimulator(Simulator):
         if running is not None and kind != "07":
             self._answer(self._response("C4", ref, amount))
             return
-        handler = {"00": self._sale, "01": self._void, "02": self._refund, "05": self._sign_in,
-                   "06": self._settle, "07": self._query, "08": self._query_last}.get(kind)
+        handlers: dict[str, Callable[..., None]] = {
+            "00": self._sale, "01": self._void, "02": self._refund, "05": self._sign_in, "06": self._settle,
+            "07": self._query, "08": self._query_last}
+        handler = handlers.get(kind)
         if handler is None:
             self._answer(self._response("12", ref, amount))
             return

@@ -15,7 +15,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import date
+from typing import Self
 
+from drivers.contract import DeviceHealth, Listener
 from drivers.errors import DeviceError, DeviceTimeout
 from drivers.payment.results import Prompt, SettlementTotals, TxnResult
 
@@ -39,19 +41,34 @@ class TerminalBusy(DeviceError):
     """The terminal is in another transaction and could not answer the request."""
 
 
+UNREACHABLE = DeviceHealth("offline", ("TerminalUnreachable",))
+"""The terminal's health while it cannot be reached."""
+
+
 class PaymentTerminal(ABC):
-    """A bank-card terminal. Every call blocks until the final answer, one transaction at a time,
-    except :meth:`abort`, which another thread may call while a sale waits for the card."""
+    """A bank-card terminal, following :mod:`drivers.contract`. Every call blocks until the final
+    answer, one transaction at a time, except :meth:`abort`, which another thread may call while a
+    sale waits for the card. The listeners hear ``HealthChanged`` when the terminal can be reached
+    again or no more; prompts of a running transaction go to :attr:`on_prompt`, not to listeners,
+    because they belong to the one call that waits for them."""
 
     #: Called (on the calling thread) with every intermediate prompt of a running transaction.
     on_prompt: PromptCallback | None = None
 
     @abstractmethod
-    def open(self, wait: float = 2.0) -> PaymentTerminal:
-        """Open the port; :class:`drivers.errors.DeviceUnavailable` if it does not open in ``wait``."""
+    def start(self, wait: float | None = None) -> Self:
+        """Open the port; with ``wait``, :class:`drivers.errors.DeviceUnavailable` if it does not
+        open within ``wait`` seconds (the link keeps trying)."""
 
     @abstractmethod
-    def close(self) -> None: ...
+    def stop(self) -> None: ...
+
+    @abstractmethod
+    def health(self) -> DeviceHealth:
+        """ok while the terminal can be reached, else :data:`UNREACHABLE` (no I/O)."""
+
+    @abstractmethod
+    def listen(self, listener: Listener) -> None: ...
 
     @abstractmethod
     def sign_in(self) -> TxnResult:
@@ -89,8 +106,8 @@ class PaymentTerminal(ABC):
         to the waiting caller as usual.
         """
 
-    def __enter__(self) -> PaymentTerminal:
-        return self.open()
+    def __enter__(self) -> Self:
+        return self.start(wait=2.0)
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.stop()

@@ -22,11 +22,15 @@ import select
 import struct
 import termios
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException, SerialTimeoutException
 
 from drivers.ports.lineless import NoModemLines
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 _RETRY = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
 
@@ -38,11 +42,11 @@ class Serial(NoModemLines, SerialBase):
     _readable = True
 
     def open(self) -> None:
-        if self._port is None:
+        if self.port is None:
             raise SerialException("Port must be configured before it can be used.")
         if self.is_open:
             raise SerialException("Port is already open.")
-        path = self.from_url(self._port)
+        path = self.from_url(self.port)
         try:
             self._fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
         except OSError as exc:
@@ -84,12 +88,12 @@ class Serial(NoModemLines, SerialBase):
             try:
                 readable, _, _ = select.select([fd], [], [], 0)
             except (OSError, ValueError) as exc:
-                raise SerialException(f"{self._port}: {exc}") from exc
+                raise SerialException(f"{self.port}: {exc}") from exc
             return 1 if readable else 0
 
     def read(self, size: int = 1) -> bytes:
         fd = self._check()
-        deadline = None if self._timeout is None else time.monotonic() + self._timeout
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
         data = bytearray()
         while len(data) < size:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -100,7 +104,7 @@ class Serial(NoModemLines, SerialBase):
             try:
                 ready, _, _ = select.select([fd], [], [], remaining)
             except (OSError, ValueError) as exc:
-                raise SerialException(f"{self._port}: {exc}") from exc
+                raise SerialException(f"{self.port}: {exc}") from exc
             if not ready:
                 break
             try:
@@ -111,9 +115,9 @@ class Serial(NoModemLines, SerialBase):
                 if exc.errno == errno.EINVAL:  # usblp: the printer is not bidirectional
                     self._readable = False
                     continue
-                raise SerialException(exc.errno, f"{self._port}: read failed: {exc}") from exc
+                raise SerialException(exc.errno, f"{self.port}: read failed: {exc}") from exc
             if not chunk:  # readable but empty: hung up (pyserial's own Serial concludes the same)
-                raise SerialException(f"{self._port}: device reports readiness to read but returned no data "
+                raise SerialException(f"{self.port}: device reports readiness to read but returned no data "
                                       "(device disconnected?)")
             data += chunk
         return bytes(data)
@@ -133,13 +137,13 @@ class Serial(NoModemLines, SerialBase):
                 if exc.errno == errno.EINVAL:
                     self._readable = False
                     return
-                raise SerialException(exc.errno, f"{self._port}: read failed: {exc}") from exc
+                raise SerialException(exc.errno, f"{self.port}: read failed: {exc}") from exc
 
     # -- writing --------------------------------------------------------------------------------
-    def write(self, data: bytes | bytearray | memoryview) -> int:
+    def write(self, data: ReadableBuffer, /) -> int:
         fd = self._check()
         view = memoryview(bytes(data))
-        deadline = None if self._write_timeout is None else time.monotonic() + self._write_timeout
+        deadline = None if self.write_timeout is None else time.monotonic() + self.write_timeout
         written = 0
         while written < len(view):
             remaining = None if deadline is None else deadline - time.monotonic()
@@ -148,7 +152,7 @@ class Serial(NoModemLines, SerialBase):
             try:
                 _, ready, _ = select.select([], [fd], [], remaining)
             except (OSError, ValueError) as exc:
-                raise SerialException(f"{self._port}: {exc}") from exc
+                raise SerialException(f"{self.port}: {exc}") from exc
             if not ready:
                 raise SerialTimeoutException("Write timeout")
             try:
@@ -156,5 +160,5 @@ class Serial(NoModemLines, SerialBase):
             except OSError as exc:
                 if exc.errno in _RETRY:
                     continue
-                raise SerialException(exc.errno, f"{self._port}: write failed: {exc}") from exc
+                raise SerialException(exc.errno, f"{self.port}: write failed: {exc}") from exc
         return written

@@ -1,5 +1,7 @@
 """The receipt printer's verbs: :meth:`ReceiptPrinter.print`, :meth:`ReceiptPrinter.status`,
-:meth:`ReceiptPrinter.health`, over a serial port or a USB printer device file.
+:meth:`ReceiptPrinter.check`, over a serial port or a USB printer device file; it follows
+:mod:`drivers.contract` (``health()`` asks the printer; a health it learns that differs from the
+last one, from any status answer, is announced to the listeners as ``HealthChanged``).
 
 The port is a URL in config: ``/dev/ttyUSB0`` or a pty (serial), ``lp:///dev/usb/lp0`` (the kernel's
 USB printer class driver, see :mod:`drivers.ports.protocol_lp`), ``sim://printer``, ``socket://``.
@@ -33,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from drivers.contract import DeviceHealth, Listener, Listeners
 from drivers.errors import DeviceError, DeviceTimeout, DeviceUnavailable, RemoteProtocolError
 from drivers.link import Link, LinkDown, LinkUp, SerialSettings
 from drivers.printer.health import UNREACHABLE, PrinterHealth, StatusReport, assess
@@ -85,7 +88,7 @@ class ReceiptPrinter:
 
     def __init__(self, url: str, *, baudrate: int = 115200, status_timeout: float = 0.5,
                  completion_timeout: float = 8.0, chunk_size: int = 1024, poll_interval: float = 0.25,
-                 settings: SerialSettings | None = None) -> None:
+                 settings: SerialSettings | None = None, on_event: Listener | None = None) -> None:
         self.url = url
         self.baudrate = baudrate
         self.status_timeout = status_timeout
@@ -95,20 +98,24 @@ class ReceiptPrinter:
         self.link = Link(url, PrinterProtocol(), settings=settings or SerialSettings(baudrate=baudrate),
                          name="printer")
         self._lock = threading.Lock()
+        self._listeners = Listeners("printer", on_event)
 
-    def open(self, wait: float | None = 2.0) -> ReceiptPrinter:
+    def start(self, wait: float | None = None) -> ReceiptPrinter:
         """Start the link; with ``wait``, raise :class:`DeviceUnavailable` if the port does not open."""
         self.link.start(wait=wait)
         return self
 
-    def close(self) -> None:
+    def stop(self) -> None:
         self.link.close()
 
+    def listen(self, listener: Listener) -> None:
+        self._listeners.add(listener)
+
     def __enter__(self) -> ReceiptPrinter:
-        return self.open()
+        return self.start(wait=2.0)
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.stop()
 
     # -- status -------------------------------------------------------------------------------------
     def status(self) -> StatusReport:
@@ -118,17 +125,27 @@ class ReceiptPrinter:
             self.link.flush_input()
             return self._status_report()
 
-    def health(self) -> PrinterHealth:
-        """The health verdict; never raises (no answer is ``offline`` / ``Offline``)."""
-        try:
-            return assess(self.status())
-        except DeviceError as exc:
-            log.info("printer: no status: %s", exc)
-            return UNREACHABLE
+    def check(self) -> PrinterHealth:
+        """Ask the printer now: the full verdict (with the condition to show and the raw answers);
+        never raises (no answer is ``offline`` / ``Offline``)."""
+        with self._lock:  # announced under the lock: listeners hear healths in the order they were seen
+            try:
+                self.link.flush_input()
+                verdict = assess(self._status_report())
+            except DeviceError as exc:
+                log.info("printer: no status: %s", exc)
+                verdict = UNREACHABLE
+            self._listeners.announce(verdict.device_health)
+        return verdict
+
+    def health(self) -> DeviceHealth:
+        """:meth:`check` in the contract's vocabulary."""
+        return self.check().device_health
 
     def _status_report(self, *, marker: list[bool] | None = None) -> StatusReport:
-        replies = [self._ask(which, marker) for which in (1, 2, 3, 4)]
-        return StatusReport(*replies)  # type: ignore[arg-type]
+        which: tuple[Literal[1, 2, 3, 4], ...] = (1, 2, 3, 4)
+        replies = [self._ask(n, marker) for n in which]
+        return StatusReport(*replies)  # type: ignore[arg-type]  # each answer is of its request's type
 
     def _ask(self, which: Literal[1, 2, 3, 4], marker: list[bool] | None) -> object:
         """Send ``DLE EOT which`` and wait for its answer; a marker answer on the way is noted."""
@@ -159,7 +176,9 @@ class ReceiptPrinter:
         """Print one job (commands or already-encoded bytes ending with a cut); see the module doc."""
         data = job if isinstance(job, bytes) else encode_job(job)  # LocalProtocolError before any I/O
         with self._lock:
-            return self._print(data)
+            result = self._print(data)
+            self._listeners.announce(result.health.device_health)
+        return result
 
     def _print(self, data: bytes) -> PrintResult:
         total = len(data)

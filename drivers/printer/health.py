@@ -1,10 +1,11 @@
-"""From the four ``DLE EOT`` answers to one health verdict in the kiosk's shared vocabulary.
+"""From the four ``DLE EOT`` answers to one health verdict in the devices' shared vocabulary.
 
-The fleet (heartbeats, maintenance screen, session device checks) speaks of a device as ``ok``,
-``degraded`` or ``offline`` plus detail codes; for printers the codes are the ones airport and print
-systems use (IPP printer-state-reasons style): ``MediaLow``, ``MediaEmpty``, ``DoorOpen``,
-``MediaJam``, ``Offline``. ``degraded`` means "prints, but staff should come" (paper low);
-``offline`` means "cannot print a receipt now", so the kiosk must not take a payment.
+Every device speaks of itself as ``ok``, ``degraded`` or ``offline`` plus detail codes
+(:mod:`drivers.contract`); for printers the codes are the ones airport and print systems use (IPP
+printer-state-reasons style): ``MediaLow``, ``MediaEmpty``, ``DoorOpen``, ``MediaJam``, ``Offline``.
+``degraded`` means "prints, but staff should come" (paper low); ``offline`` means "cannot print a
+receipt now", so the kiosk must not take a payment. :class:`PrinterHealth` adds what only a printer
+has: the condition shown on screen and the raw status answers.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from drivers.contract import DeviceHealth, HealthState
 from drivers.printer.protocol import ErrorCause, OfflineCause, PaperSensor, PrinterStatus
 
-HealthState = Literal["ok", "degraded", "offline"]
 DetailCode = Literal["MediaLow", "MediaEmpty", "DoorOpen", "MediaJam", "Offline"]
 Condition = Literal["ok", "paper_low", "paper_out", "cover_open", "cutter_jam", "offline"]
 
@@ -51,6 +52,11 @@ class PrinterHealth:
     def can_print(self) -> bool:
         """True when a receipt can be printed now (``ok`` or ``degraded``)."""
         return self.state != "offline"
+
+    @property
+    def device_health(self) -> DeviceHealth:
+        """The verdict in the contract's vocabulary (state and detail codes)."""
+        return DeviceHealth(self.state, tuple(self.details))
 
 
 HEALTHY = PrinterHealth("ok", "ok")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import qrcode
 from PIL import Image, ImageChops, ImageDraw, ImageFont
+from qrcode.exceptions import DataOverflowError
 
 KNOWN_CJK_FONTS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
@@ -109,9 +110,10 @@ class Typeface:
         x = max(0, (cell_w - advance) // 2) if wide else 0
         ImageDraw.Draw(canvas).text((x, baseline), ch, font=font, fill=255, anchor="ls")
         inked = canvas.point(lambda v: 255 if v >= _INK_THRESHOLD else 0)
-        if wide and ch in _HORIZONTAL_RULES and inked.getbbox() is not None:
+        box = inked.getbbox()
+        if wide and ch in _HORIZONTAL_RULES and box is not None:
             # Horizontal box-drawing lines run edge to edge in printer fonts, so that rules join up.
-            left, _, right, _ = inked.getbbox()
+            left, _, right, _ = box
             glyph = inked.crop((left, 0, right, cell_h)).resize((cell_w, cell_h), Image.Resampling.NEAREST)
         elif wide or advance == cell_w:
             glyph = inked.crop((0, 0, cell_w, cell_h))
@@ -252,7 +254,7 @@ def qr_symbol(data: bytes, level_code: int, module: int) -> Image.Image | None:
     try:
         qr.add_data(data)
         qr.make(fit=True)
-    except (qrcode.exceptions.DataOverflowError, ValueError):
+    except (DataOverflowError, ValueError):
         return None
     matrix = qr.get_matrix()
     size = len(matrix)

@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal
+from typing import Literal, cast
 
 from drivers.codec import NEED_DATA
 from drivers.errors import LocalProtocolError, RemoteProtocolError
@@ -296,7 +296,7 @@ def text_columns(text: str) -> int:
 # --------------------------------------------------------------------------------------------------
 # Encoding
 
-def _byte(value: int, name: str, low: int = 0, high: int = 255) -> int:
+def _byte(value: object, name: str, low: int = 0, high: int = 255) -> int:
     if not isinstance(value, int) or not low <= value <= high:
         raise LocalProtocolError(f"{name} must be an integer from {low} to {high}, got {value!r}")
     return value
@@ -534,7 +534,7 @@ class PrinterProtocol:
         return len(self._awaiting_status) + self._awaiting_paper
 
     def send(self, command: Command | Iterable[Command]) -> bytes:
-        commands = [command] if not isinstance(command, (list, tuple)) else list(command)
+        commands: list[Command] = list(command) if isinstance(command, (list, tuple)) else [cast(Command, command)]
         data = encode_job(commands)
         for cmd in commands:
             if isinstance(cmd, StatusRequest):

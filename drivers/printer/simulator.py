@@ -801,6 +801,7 @@ class PrinterSimulator(Simulator):
         per_column = dots // 8
         image = Image.new("L", (columns, dots), 0)
         pixels = image.load()
+        assert pixels is not None  # an image made in memory always loads
         data = chunk[5:]
         for col in range(columns):
             for b in range(per_column):

@@ -12,7 +12,7 @@ Events (from the link's reader thread, to ``on_event``):
   code carries an access token), so it is never logged here;
 * :class:`ScanRejected` ``(reason, detail)``: an over-long, non-text or prefix-less line
   (``reason`` = ``too_long`` / ``not_text`` / ``missing_prefix``);
-* :class:`drivers.link.LinkUp` / :class:`drivers.link.LinkDown`: the port came or went (unplugged
+* :class:`drivers.contract.HealthChanged`: the port opened (ok) or went (offline; unplugged
   scanners are reopened by the link).
 """
 
@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from drivers.contract import OFFLINE, OK, DeviceHealth, Listener, Listeners
 from drivers.link import Link, LinkDown, LinkUp, SerialSettings
 from drivers.scanner.protocol import DEFAULT_MAX_LENGTH, Scanned, ScannerProtocol, ScanRefused, Suffix
 
@@ -74,11 +75,14 @@ class RepeatFilter:
 
 
 class BarcodeScanner:
+    """A serial barcode scanner at ``url``; events go to the listeners (``on_event`` is the first) on
+    the link's thread. Follows :mod:`drivers.contract`."""
+
     def __init__(
         self,
         url: str,
         *,
-        on_event: Callable[[object], None],
+        on_event: Listener | None = None,
         baudrate: int = 9600,
         suffix: Suffix = "CR",
         prefix: str = "",
@@ -86,28 +90,31 @@ class BarcodeScanner:
         max_length: int = DEFAULT_MAX_LENGTH,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._on_event = on_event
+        self._listeners = Listeners("scanner", on_event)
         self.repeats = RepeatFilter(repeat_window, clock)
         self.link = Link(url, ScannerProtocol(suffix, prefix, max_length), self._handle,
                          settings=SerialSettings(baudrate=baudrate), name="scanner")
 
-    def open(self, wait: float | None = 2.0) -> BarcodeScanner:
+    def start(self, wait: float | None = None) -> BarcodeScanner:
         """Start reading. With ``wait``, raise DeviceUnavailable if the port does not open in time."""
         self.link.start(wait=wait)
         return self
 
-    def close(self) -> None:
+    def stop(self) -> None:
         self.link.close()
 
+    def listen(self, listener: Listener) -> None:
+        self._listeners.add(listener)
+
     def __enter__(self) -> BarcodeScanner:
-        return self.open()
+        return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.stop()
 
-    def health(self) -> str:
-        """Device health vocabulary: ``ok`` while the port is open, else ``offline``."""
-        return "ok" if self.link.connected else "offline"
+    def health(self) -> DeviceHealth:
+        """The link's state (no I/O): ok while the port is open."""
+        return OK if self.link.connected else OFFLINE
 
     def forget(self) -> None:
         """Forget the last code (session end: the next applicant's scan of it counts again)."""
@@ -116,9 +123,11 @@ class BarcodeScanner:
     def _handle(self, event: object) -> None:
         if isinstance(event, Scanned):
             if self.repeats.admit(event.text):
-                self._on_event(BarcodeScanned(event.text))
+                self._listeners.emit(BarcodeScanned(event.text))
         elif isinstance(event, ScanRefused):
             log.warning("scanner: refused a scan: %s", event.reason)
-            self._on_event(ScanRejected(event.reason, str(event)))
-        elif isinstance(event, LinkUp | LinkDown):
-            self._on_event(event)
+            self._listeners.emit(ScanRejected(event.reason, str(event)))
+        elif isinstance(event, LinkUp):
+            self._listeners.announce(OK)
+        elif isinstance(event, LinkDown):
+            self._listeners.announce(OFFLINE)

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
-import serial
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException, SerialTimeoutException
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 from drivers import sim as sim_registry
 from drivers.ports.lineless import NoModemLines
@@ -22,16 +25,16 @@ class Serial(NoModemLines, SerialBase):
     """In-process port connected to a simulator instance."""
 
     def open(self) -> None:
-        if self._port is None:
+        if self.port is None:
             raise SerialException("Port must be configured before it can be used.")
         if self.is_open:
             raise SerialException("Port is already open.")
         try:
-            self._sim = sim_registry.instance(self._port)
+            self._sim = sim_registry.instance(self.port)
         except ValueError as exc:
             raise SerialException(str(exc)) from exc
         if not self._sim.plugged:
-            raise SerialException(f"could not open port {self._port}: device not present (unplugged)")
+            raise SerialException(f"could not open port {self.port}: device not present (unplugged)")
         self._buffer = bytearray()
         self._cond = threading.Condition()
         self._gone = False
@@ -71,7 +74,7 @@ class Serial(NoModemLines, SerialBase):
         if not self.is_open:
             raise PortNotOpenError()
         if self._gone:
-            raise SerialException(f"device disconnected: {self._port}")
+            raise SerialException(f"device disconnected: {self.port}")
 
     @property
     def in_waiting(self) -> int:
@@ -81,7 +84,7 @@ class Serial(NoModemLines, SerialBase):
 
     def read(self, size: int = 1) -> bytes:
         self._check()
-        deadline = None if self._timeout is None else time.monotonic() + self._timeout
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
         with self._cond:
             while len(self._buffer) < size and not self._gone:
                 remaining = None if deadline is None else deadline - time.monotonic()
@@ -89,19 +92,19 @@ class Serial(NoModemLines, SerialBase):
                     break
                 self._cond.wait(remaining)
             if self._gone:
-                raise SerialException(f"device disconnected: {self._port}")
+                raise SerialException(f"device disconnected: {self.port}")
             data = bytes(self._buffer[:size])
             del self._buffer[:size]
             return data
 
     # -- host -> device -------------------------------------------------------------------------
-    def write(self, data: bytes) -> int:
+    def write(self, data: ReadableBuffer, /) -> int:
         self._check()
-        data = serial.to_bytes(data)
-        if self._write_timeout == 0 and data:
+        payload = bytes(data)
+        if self.write_timeout == 0 and payload:
             raise SerialTimeoutException("Write timeout")
-        self._sim.receive(data)
-        return len(data)
+        self._sim.receive(payload)
+        return len(payload)
 
     def reset_input_buffer(self) -> None:
         self._check()

@@ -274,7 +274,8 @@ class Catalogue:
 
     # -- look-ups
     def item(self, code: str) -> Document | Endorsement | None:
-        for item in (*self.documents, *self.endorsements):
+        items: tuple[Document | Endorsement, ...] = (*self.documents, *self.endorsements)
+        for item in items:
             if item.code == code:
                 return item
         return None
@@ -742,7 +743,7 @@ class _Reader:
                 raise self.fail(f"{rw}.items", f"unknown item {code!r}")
             instead = self.obj(self.get(r, "instead", rw), f"{rw}.instead")
             service = r.get("appointment_service")
-            if service is not None and service not in services:
+            if service is not None and (not isinstance(service, str) or service not in services):
                 raise self.fail(f"{rw}.appointment_service", f"unknown appointment service {service!r}")
             rules.append(CounterRule(
                 code=self.code(self.get(r, "code", rw), f"{rw}.code"),

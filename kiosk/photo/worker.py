@@ -26,8 +26,11 @@ log = logging.getLogger(__name__)
 
 
 class _Frame(Protocol):
-    image: np.ndarray
-    seq: int
+    @property
+    def image(self) -> np.ndarray: ...
+
+    @property
+    def seq(self) -> int: ...
 
 
 class FrameSource(Protocol):

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from kiosk.services.api_errors import BadResponse
+
+_date: TypeAlias = date  # _Reader's methods named date and datetime shadow the types in its body
+_datetime: TypeAlias = datetime
 
 
 class _Reader:
@@ -34,25 +38,25 @@ class _Reader:
             raise BadResponse(f"{self._where}.{name}: unexpected {type(value).__name__}")
         return value
 
-    def str(self, name: str) -> str:
+    def str(self, name: builtins.str) -> builtins.str:
         return self._get(name, str, False)
 
-    def opt_str(self, name: str) -> str | None:
+    def opt_str(self, name: builtins.str) -> builtins.str | None:
         return self._get(name, str, True)
 
-    def int(self, name: str) -> int:
+    def int(self, name: builtins.str) -> builtins.int:
         return self._get(name, int, False)
 
-    def bool(self, name: str) -> bool:
+    def bool(self, name: builtins.str) -> builtins.bool:
         return self._get(name, bool, False)
 
-    def list(self, name: str) -> list[Any]:
+    def list(self, name: builtins.str) -> builtins.list[Any]:
         return self._get(name, list, False)
 
-    def obj(self, name: str) -> _Reader:
+    def obj(self, name: builtins.str) -> _Reader:
         return _Reader(self._get(name, dict, False), f"{self._where}.{name}")
 
-    def datetime(self, name: str) -> datetime:
+    def datetime(self, name: builtins.str) -> _datetime:
         text = self.str(name)
         try:
             value = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -62,13 +66,13 @@ class _Reader:
             raise BadResponse(f"{self._where}.{name}: a date-time without a time zone")
         return value
 
-    def date(self, name: str) -> date:
+    def date(self, name: builtins.str) -> _date:
         try:
             return date.fromisoformat(self.str(name))
         except ValueError:
             raise BadResponse(f"{self._where}.{name}: not a date") from None
 
-    def opt_date(self, name: str) -> date | None:
+    def opt_date(self, name: builtins.str) -> _date | None:
         return None if self._data.get(name) is None else self.date(name)
 
 

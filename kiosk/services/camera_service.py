@@ -13,6 +13,9 @@ read by the camera, plus the frame source the UI's camera screens draw from.
 
 Every capture has a generation number; an event of a capture that was stopped meanwhile (a late
 ``PhotoTaken`` after the person left) is dropped, so no photo reaches the store after the wipe.
+
+The camera's device registration (:data:`CAMERA`) is here too: it runs on demand, shared by
+reference count through the hub, and an idle camera is checked by opening it briefly.
 """
 
 from __future__ import annotations
@@ -21,15 +24,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
+from drivers.camera.driver import Camera
 from drivers.camera.qr import QrReader
-from kiosk.config import PhotoSection
+from drivers.camera.simulator import SimulatedCamera
+from drivers.contract import OFFLINE, OK, DeviceHealth
+from kiosk.config import KioskConfig, PhotoSection
 from kiosk.photo import AutoCapture, PhotoAnalyser, PhotoRules
 from kiosk.photo.preview_hints import PreviewFrame, guidance_code, target_outline
 from kiosk.photo.worker import CameraSilent, PhotoCaptureWorker, PhotoGuidance, PhotoTaken
-from kiosk.services.devices import DeviceHub
+from kiosk.services.device_hub import DeviceHub
+from kiosk.services.device_registration import DeviceRegistration
 from kiosk.services.photo_store import PhotoStore
+from kiosk.session import commands as c
 from kiosk.session.events import CameraFailed, Event, PhotoCaptured, QrScanned
 
 log = logging.getLogger(__name__)
@@ -38,6 +46,9 @@ log = logging.getLogger(__name__)
 QR_RATE = 5.0           # camera QR decodes per second (each costs 10-50 ms)
 QR_REPEAT_WINDOW = 2.0  # the same code held in view is one scan (as drivers/scanner's RepeatFilter)
 SILENT_AFTER = 8.0      # no frame this long while taking the photo: CameraFailed
+CAMERA_STALE_SECONDS = 120.0  # an idle camera is opened to check it when its last sighting is older
+CAMERA_PROBE_SECONDS = 3.0
+TEST_FRAME_SECONDS = 5.0
 
 
 class CameraService:
@@ -67,7 +78,7 @@ class CameraService:
             self.stop_capture()
             if self._analyser is None:
                 self._analyser = self._analyser_factory(self.rules)  # loads the face detector once
-            camera = self.hub.acquire_camera("photo")
+            camera = self._acquire("photo")
             with self._lock:
                 self._generation += 1
                 generation = self._generation
@@ -86,7 +97,7 @@ class CameraService:
                 self._guidance = None
             if worker is not None:
                 worker.stop()
-                self.hub.release_camera("photo")
+                self.hub.release("camera", "photo")
 
     @property
     def capturing(self) -> bool:
@@ -115,7 +126,7 @@ class CameraService:
     def start_qr(self) -> None:
         with self._control:
             self.stop_qr()
-            camera = self.hub.acquire_camera("qr")
+            camera = self._acquire("qr")
             self._qr_stop = threading.Event()
             stop = self._qr_stop
             self._qr_thread = threading.Thread(target=self._qr_loop, args=(camera, stop), name="camera-qr",
@@ -128,9 +139,12 @@ class CameraService:
             if thread is not None:
                 self._qr_stop.set()
                 thread.join(timeout=3)
-                self.hub.release_camera("qr")
+                self.hub.release("camera", "qr")
 
-    def _qr_loop(self, camera: Any, stop: threading.Event) -> None:
+    def _acquire(self, user: str) -> Camera:
+        return cast(Camera, self.hub.acquire("camera", user))
+
+    def _qr_loop(self, camera: Camera, stop: threading.Event) -> None:
         reader = QrReader()
         last_seq, last_text, last_seen = -1, "", 0.0
         interval = 1.0 / QR_RATE
@@ -164,9 +178,41 @@ class CameraService:
         self.release()
         self.photos.wipe()
 
+    def holds(self) -> dict[str, int]:
+        return {"photos": len(self.photos), "capturing": int(self.capturing)}
+
+    # -- health and the maintenance test ---------------------------------------------------------------
+    def check(self, camera: Camera) -> DeviceHealth:
+        """A running camera is asked (frames arrive or not); an idle one is opened for up to
+        :data:`CAMERA_PROBE_SECONDS` unless it was seen in the last :data:`CAMERA_STALE_SECONDS`
+        (the heartbeat checks it every round, so a person starting a flow does not wait for it)."""
+        if self.hub.running("camera") is not None:
+            self.hub.observed("camera")
+            return camera.health()
+        known = self.hub.health("camera")
+        if known is not None and self.hub.seconds_since_observed("camera") < CAMERA_STALE_SECONDS:
+            return known
+        probe = self._acquire("probe")
+        try:
+            return OK if probe.wait_frame(-1, CAMERA_PROBE_SECONDS) is not None else OFFLINE
+        finally:
+            self.hub.observed("camera")
+            self.hub.release("camera", "probe")
+
+    def test_frame(self) -> tuple[bool, str]:
+        """Maintenance: a frame within :data:`TEST_FRAME_SECONDS`."""
+        camera = self._acquire("test")
+        try:
+            frame = camera.wait_frame(-1, TEST_FRAME_SECONDS)
+        finally:
+            self.hub.release("camera", "test")
+        if frame is None:
+            return False, "no frame from the camera"
+        return True, f"frame {frame.image.shape[1]}x{frame.image.shape[0]}"
+
     # -- the UI's frame source ------------------------------------------------------------------------
     def latest(self) -> PreviewFrame | None:
-        camera = self.hub.camera
+        camera = cast(Camera | None, self.hub.running("camera"))
         frame = camera.latest() if camera is not None else None
         if frame is None:
             return None
@@ -183,3 +229,26 @@ class CameraService:
 
     def photo(self, photo_ref: str) -> Any:
         return self.photos.image(photo_ref)
+
+
+def camera_from_config(config: KioskConfig, source: str | SimulatedCamera | None = None) -> Camera:
+    """The camera of ``[devices.camera]``; ``source`` replaces its ``source`` (a simulator object in tests)."""
+    section = config.devices.camera
+    return Camera(section.source if source is None else source, width=section.width, height=section.height,
+                  fps=section.fps)
+
+
+CAMERA: DeviceRegistration[Camera, CameraService] = DeviceRegistration(
+    name="camera",
+    build=camera_from_config,
+    on_demand=True,
+    service=lambda kit: CameraService(kit.hub, kit.photos, kit.post, kit.config.photo),
+    commands={c.StartCamera: lambda s, cmd: s.start_capture(), c.StopCamera: lambda s, cmd: s.stop_capture()},
+    failures={c.StartCamera: lambda cmd: CameraFailed("device")},
+    release=CameraService.stop_capture,
+    wipe=CameraService.wipe,
+    holds=CameraService.holds,
+    check=CameraService.check,
+    heartbeat=True,
+    tests={"capture": CameraService.test_frame},
+)

@@ -26,7 +26,7 @@ from kiosk.services.api_errors import ApiError, ConflictError, NetworkError, Not
 from kiosk.services.api_types import Progress, ReusablePhoto
 from kiosk.services.api_types import Slot as CentralSlot
 from kiosk.services.photo_store import PhotoStore
-from kiosk.services.receipt_building import SlotTimes
+from kiosk.services.printing.receipt_building import SlotTimes
 from kiosk.session import commands as c
 from kiosk.session import events as e
 

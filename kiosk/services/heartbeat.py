@@ -1,9 +1,10 @@
 """The heartbeat: the kiosk's device health and outbox counts to the central service every
 ``[central] heartbeat_interval`` seconds, and the attract screen's notices refreshed on the way.
 
-One background thread. Each round: poll the printer (paper can run out while the kiosk is idle, and
-an essential printer down must take the kiosk out of service before someone starts) and the camera
-(so the check before a paid flow finds it fresh instead of opening it), send the
+One background thread. Each round: poll the devices registered ``heartbeat`` (the printer: paper
+can run out while the kiosk is idle, and an essential printer down must take the kiosk out of
+service before someone starts; the camera, so the check before a paid flow finds it fresh instead
+of opening it), send the
 health snapshot and outbox counts, fetch the notices (posted as
 :class:`~kiosk.services.service_events.NoticesUpdated` when they changed), the catalogue (``GET
 /v1/catalogue`` with its ETag; :class:`~kiosk.services.catalogue_updates.CatalogueUpdates` checks
@@ -26,7 +27,7 @@ from kiosk.services.api_errors import ApiError
 from kiosk.services.api_types import DeviceHealth as CentralDeviceHealth
 from kiosk.services.api_types import Questionnaire
 from kiosk.services.catalogue_updates import CatalogueUpdates
-from kiosk.services.devices import DeviceHub
+from kiosk.services.device_hub import DeviceHub
 from kiosk.services.outbox import Outbox
 from kiosk.services.service_events import NoticesUpdated
 from kiosk.session.events import Event
@@ -76,8 +77,8 @@ class Heartbeat:
     def tick(self) -> bool:
         """One round; True when the central service took the heartbeat."""
         self.rounds += 1
-        self.hub.poll("printer")
-        self.hub.poll("camera")  # opens an idle camera only when its last check is old
+        for device in self.hub.heartbeat_devices:  # the printer (paper), the camera (opened only when stale)
+            self.hub.poll(device)
         if self._on_round is not None:
             try:
                 self._on_round()

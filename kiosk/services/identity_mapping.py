@@ -57,7 +57,7 @@ def person_from_card(record: IdCardRecord) -> Person:
         raise UnusableDocument(f"card type {record.card_type!r} is not supported")
     sex: Sex
     if record.sex in ("M", "F"):
-        sex = record.sex  # type: ignore[assignment]
+        sex = record.sex
     elif document_type.is_citizen_id and is_valid_id_number(record.id_number):
         sex = sex_from_id(record.id_number)
     else:

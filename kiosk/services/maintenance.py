@@ -7,21 +7,21 @@ routes reports to the maintenance screen, never to the session). Nothing here re
 data: devices by state and detail codes, the outbox by counts and application numbers, test reads
 by kind and length only.
 
-The test charge (``payment`` / ``charge_and_void``) goes through the real
-:class:`~kiosk.services.payments.PaymentService`, journal and recovery included, under a reserved
-application number that the :class:`MaintenanceLedger` never lets be marked paid: the approved
-charge is therefore voided at once by the service's own "nothing can honour it" path, and a crash
-in the middle is reversed by the ordinary start-up recovery. Terminal totals and the journal keep
-agreeing (the sale and its void are both journaled).
+Device tests (``TestDevice(device, action)``) are the devices' registrations' ``tests``
+(:mod:`kiosk.services.device_registration`): a read, a scan, a frame, a test page, a test charge.
+The test charge (``payment`` / ``charge_and_void``, :mod:`kiosk.services.card_payments`) goes through
+the real payment service under a reserved application number that the :class:`MaintenanceLedger`
+never lets be marked paid, so the approved charge is voided at once by the service's own "nothing
+can honour it" path; terminal totals and the journal keep agreeing (sale and void both journaled).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.maintenance_actions import (
     AcknowledgePaperRefilled,
@@ -33,21 +33,21 @@ from kiosk.maintenance_actions import (
     RunReconciliation,
     TestDevice,
 )
-from kiosk.receipt import HallHeader, commands_for, specimen_receipt
-from kiosk.services.devices import DeviceHub, printer_health
+from kiosk.services.device_hub import DeviceHub
+from kiosk.services.device_registration import DeviceRegistration
 from kiosk.services.outbox import Outbox
 from kiosk.services.payment_journal import ATTACHED
 from kiosk.services.payments import ApplicationLedger, LedgerState, PaymentService
-from kiosk.services.readers import DocumentReaders
-from kiosk.services.receipt_building import reconciliation_slip
-from kiosk.session.devices import DEVICES
+from kiosk.services.printing.receipt_building import reconciliation_slip
 from kiosk.session.events import Event
+
+if TYPE_CHECKING:
+    from kiosk.services.printing.service import PrintingService
 
 log = logging.getLogger(__name__)
 
 TEST_PREFIX = "TEST"         # test-charge application numbers: TEST + yymmddHHMMSS (16 characters)
 TEST_AMOUNT_FEN = 1
-TEST_READ_SECONDS = 20.0
 
 
 class MaintenanceLedger:
@@ -90,21 +90,17 @@ class MaintenanceLedger:
 class MaintenanceService:
     """Carries out maintenance commands (blocking: call on a worker lane)."""
 
-    def __init__(self, *, hub: DeviceHub, readers: DocumentReaders, outbox: Outbox | None,
-                 payments: PaymentService | None, ledger: MaintenanceLedger | None, hall: HallHeader,
-                 paper_width_dots: int, post: Callable[[Event | MaintenanceReport], None],
-                 reprint: Callable[[], tuple[bool, str]], camera_frame: Callable[[float], tuple[int, int] | None],
+    def __init__(self, *, hub: DeviceHub, registrations: Sequence[DeviceRegistration[Any, Any]],
+                 services: Mapping[str, Any], outbox: Outbox | None, payments: PaymentService | None,
+                 printing: PrintingService | None, post: Callable[[Event | MaintenanceReport], None],
                  on_exit: Callable[[], None] | None = None, clock: Callable[[], datetime] = datetime.now) -> None:
         self.hub = hub
-        self.readers = readers
+        self.registrations = {r.name: r for r in registrations}
+        self.services = services
         self.outbox = outbox
         self.payments = payments
-        self.ledger = ledger
-        self.hall = hall
-        self.paper_width_dots = paper_width_dots
+        self.printing = printing
         self._post = post
-        self._reprint = reprint
-        self._camera_frame = camera_frame
         self._on_exit = on_exit
         self._clock = clock
 
@@ -122,7 +118,7 @@ class MaintenanceService:
                 "message": f"printer {health.state} {' '.join(health.details)}".strip()}))
             self._post(self.devices_report())
         elif isinstance(command, ReprintLastReceipt):
-            ok, message = self._reprint()
+            ok, message = self.printing.reprint_last_receipt() if self.printing is not None else (False, "no printer")
             self._post(MaintenanceReport("reprint", {"ok": ok, "message": message}))
         elif isinstance(command, RunReconciliation):
             self._post(self.reconcile())
@@ -136,7 +132,7 @@ class MaintenanceService:
     # -- reports ----------------------------------------------------------------------------------
     def devices_report(self) -> MaintenanceReport:
         """Every device asked now (the staff want the present state, not the last one heard)."""
-        self.hub.check(DEVICES)
+        self.hub.check(self.hub.names)
         return MaintenanceReport("devices", self.hub.report())
 
     def outbox_report(self) -> MaintenanceReport:
@@ -162,37 +158,11 @@ class MaintenanceService:
         return MaintenanceReport("test_result", {"device": device, "action": action, "ok": ok, "message": message})
 
     def _test(self, device: str, action: str) -> tuple[bool, str]:
-        if device == "printer":
-            if self.hub.printer is None:
-                return False, "no printer"
-            result = self.hub.printer.print(commands_for(specimen_receipt(self._clock()), self.hall,
-                                                         paper_width_dots=self.paper_width_dots))
-            self.hub.set_health("printer", printer_health(result.health))
-            return result.ok, f"test page {result.outcome} {' '.join(result.health.details)}".strip()
-        if device in ("idcard", "mrz", "scanner"):
-            message = self.readers.test_read(device, TEST_READ_SECONDS)
-            return message.startswith(("card read", "MRZ read: ", "code scanned")) and "FAILED" not in message, message
-        if device == "camera":
-            size = self._camera_frame(5.0)
-            return (True, f"frame {size[0]}x{size[1]}") if size else (False, "no frame from the camera")
-        if device == "payment":
-            return self._charge_and_void()
-        return False, f"no test for {device}"
-
-    def _charge_and_void(self) -> tuple[bool, str]:
-        if self.payments is None or self.ledger is None:
-            return False, "no payment service"
-        number = f"{TEST_PREFIX}{self._clock():%y%m%d%H%M%S}"
-        self.ledger.begin_test(number)
-        try:
-            outcome = self.payments.pay(number, TEST_AMOUNT_FEN)
-        finally:
-            self.ledger.end_test()
-        if outcome.status == "reversed":
-            return True, f"charged 0.01 and voided ({outcome.ecr_ref})"
-        if outcome.status == "declined":
-            return False, f"declined: {outcome.result.resp_code if outcome.result else outcome.detail}"
-        return False, f"{outcome.status}: {outcome.detail}"
+        registration = self.registrations.get(device)
+        test = registration.tests.get(action) if registration is not None else None
+        if registration is None or test is None:
+            return False, f"no test {action} for {device}"
+        return test(self.services[device])
 
     # -- reconciliation ---------------------------------------------------------------------------
     def reconcile(self) -> MaintenanceReport:
@@ -208,11 +178,10 @@ class MaintenanceService:
                 if row.kind == "application" and row.state in ("ready", "sending", "done", "failed"):
                     filed += 1
                     queued += row.state in ("ready", "sending")
-        slip = reconciliation_slip(self.hall.kiosk_id, report, now, filed=filed, queued=queued)
+        slip = reconciliation_slip(self.hub.config.kiosk.id, report, now, filed=filed, queued=queued)
         printed = False
-        if self.hub.printer is not None:
-            result = self.hub.printer.print(commands_for(slip, self.hall, paper_width_dots=self.paper_width_dots))
-            printed = result.ok
+        if self.printing is not None:
+            printed = self.printing.print(self.printing.commands(slip)).ok
         if self.outbox is not None and report.settle_resp_code == "00":
             payments = [{"reference": e.ecr_ref, "application_no": e.application_no, "amount_fen": e.charged_fen}
                         for e in self.payments.journal.entries()

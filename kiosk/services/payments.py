@@ -291,8 +291,9 @@ class PaymentService:
         crash_point("sale.journaled")
         self.terminal.on_prompt = (on_prompt if on_prompt is not None
                                    else lambda p: self._emit(PaymentPrompt(application_no, p)))
+        result: TxnResult | None
         try:
-            result = self.terminal.sale(amount_fen, ref)
+            answer = self.terminal.sale(amount_fen, ref)
         except RequestNotAccepted as exc:
             result = self._after_not_accepted(entry, exc)
         except DeviceUnavailable as exc:  # the port is not open: nothing was sent (PaymentTerminal contract)
@@ -302,10 +303,11 @@ class PaymentService:
         except DeviceError as exc:  # OutcomeUnknown, link lost, write failed: money may have moved
             result = self._after_doubt(entry, str(exc))
         else:
-            self.journal.record_result(ref, result)
+            self.journal.record_result(ref, answer)
             crash_point("sale.result_journaled")
-            if result.outcome is Outcome.UNKNOWN_OUTCOME:
-                result = self._after_doubt(self.journal.get(ref) or entry, f"answer {result.resp_code}")
+            result = answer
+            if answer.outcome is Outcome.UNKNOWN_OUTCOME:
+                result = self._after_doubt(self.journal.get(ref) or entry, f"answer {answer.resp_code}")
         finally:
             self.terminal.on_prompt = None
         outcome = self._finish_sale(ref, result)

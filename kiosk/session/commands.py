@@ -90,7 +90,7 @@ class ClearScreens(UiCommand):
 
 
 # ==================================================================================================
-# Devices (executed by kiosk/services/devices.py and the device services)
+# Devices (executed by the device services, kiosk/services/device_registry.py)
 
 @dataclass(frozen=True)
 class CheckDevices(Command):
@@ -215,7 +215,7 @@ class AbandonApplication(Command):
 
 @dataclass(frozen=True)
 class PrintReceipt(Command):
-    """Printer service (kiosk/receipt.py lays it out): the application receipt. Answered by
+    """Printer service (kiosk/services/printing/layouts.py lays it out): the application receipt. Answered by
     ``ReceiptPrinted`` / ``PrintFailed``. ``fees`` carries each line and the total in zh/en;
     ``expected_ready`` the promised date; ``progress_payload`` the opaque QR text."""
 

@@ -339,7 +339,7 @@ class Timeout(Event):
 
 
 # ==================================================================================================
-# Device health (sent by kiosk/services/devices.py)
+# Device health (sent by the device hub, kiosk/services/device_hub.py)
 
 @dataclass(frozen=True)
 class DevicesChecked(Event):

@@ -13,6 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 import requests
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -92,3 +93,26 @@ def test_serve_runs_the_service_as_a_process(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+
+
+def test_seed_demo_reads_the_kiosk_id_and_secret_file_from_the_kiosk_configuration(tmp_path: Path) -> None:
+    """The central service reads the two keys from the kiosk's INI files itself (it never imports the
+    kiosk), layered as the kiosk layers them."""
+    from central.seed import KioskConfigError, demo_kiosk
+    from wire.kiosk_ini import ENV_VAR as KIOSK_CONFIG_ENV
+    from wire.kiosk_ini import REPO_ROOT
+
+    simulated = demo_kiosk(None, environ={})
+    assert simulated.kiosk_id == "KIOSK001"
+    assert simulated.secret_file == REPO_ROOT / "var/demo/kiosk/central.secret"   # config/simulated.ini
+    site = tmp_path / "site.ini"
+    site.write_text("[kiosk]\nid = HALL07\n", encoding="utf-8")
+    assert demo_kiosk(None, environ={KIOSK_CONFIG_ENV: str(site)}).kiosk_id == "HALL07"
+    chosen = demo_kiosk([str(site)], environ={})
+    assert (chosen.kiosk_id, chosen.secret_file) == ("HALL07", REPO_ROOT / "var/kiosk/central.secret")  # no overlay
+    with pytest.raises(KioskConfigError, match="not found"):
+        demo_kiosk([str(tmp_path / "missing.ini")], environ={})
+    bad = tmp_path / "bad.ini"
+    bad.write_text("[kiosk]\nid = x y\n", encoding="utf-8")
+    refused = cli("seed-demo", "--data-dir", str(tmp_path), "--config", str(bad))
+    assert refused.returncode == 2 and "kiosk id" in refused.stderr

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # As the kiosk does: start anyway; the link keeps trying and recovery reports "offline".
         with contextlib.suppress(DeviceUnavailable):
-            terminal.open(wait=2.0)
+            terminal.start(wait=2.0)
         if args.command == "pay":
             def on_prompt(prompt: Prompt) -> None:
                 if args.abandon_on_prompt:
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                               "terminal_reachable": report.terminal_reachable,
                               "health": service.health.state}), flush=True)
     finally:
-        terminal.close()
+        terminal.stop()
         journal.close()
         ledger.close()
     return 0

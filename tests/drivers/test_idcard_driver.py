@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import drivers.sim
+from drivers.contract import OFFLINE, OK, DeviceHealth, HealthChanged
 from drivers.idcard.driver import (
     CardPresented,
     CardRead,
@@ -40,11 +41,20 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         pause.wait(0.005)
 
 
+def device_events(events: list[Any]) -> list[Any]:
+    """The reader's own events, without the contract's HealthChanged (see :func:`healths`)."""
+    return [e for e in events if not isinstance(e, HealthChanged)]
+
+
 def kinds(events: list[Any]) -> list[str]:
     out = []
-    for e in events:
+    for e in device_events(events):
         out.append(f"{type(e).__name__}:{e.reason}" if isinstance(e, ReaderFault) else type(e).__name__)
     return out
+
+
+def healths(events: list[Any]) -> list[DeviceHealth]:
+    return [e.health for e in events if isinstance(e, HealthChanged)]
 
 
 @pytest.fixture
@@ -85,7 +95,8 @@ def test_reads_a_card_once_per_presentation(sim, start_reader, recorder) -> None
     wait_until(lambda: sim.commands.count(FIND) >= seen + 20)
     assert sim.commands.count(READ_FP) == 1
     assert kinds(recorder.events) == ["CardPresented", "CardRead"]
-    assert reader.health() == ("ok", None)
+    assert reader.health() == OK and healths(recorder.events) == [OK]  # announced at the first good poll
+    assert isinstance(recorder.events[0], HealthChanged)
 
     sim.remove_card()
     recorder.wait_for(CardRemoved)
@@ -120,7 +131,8 @@ def test_fault_card_removed_mid_read_answered_41(sim, start_reader, recorder) ->
     start_reader()
     recorder.wait_for(CardRemoved)
     assert kinds(recorder.events) == ["CardPresented", "ReaderFault:card_removed_mid_read", "CardRemoved"]
-    assert recorder.events[1].card_level
+    assert device_events(recorder.events)[1].card_level
+    assert healths(recorder.events) == [OK]  # a card-level fault leaves the reader healthy
     sim.insert_card("adult")
     recorder.wait_for(CardRead)
 
@@ -150,7 +162,8 @@ def test_fault_corrupted_checksum_twice_is_a_protocol_fault_then_recovers(sim, s
     reader = start_reader()
     recorder.wait_for(CardRead)
     assert kinds(recorder.events) == ["CardPresented", "ReaderFault:protocol_error", "ReaderRecovered", "CardRead"]
-    assert reader.health() == ("ok", None)
+    assert reader.health() == OK
+    assert healths(recorder.events) == [OK, DeviceHealth("degraded", ("ProtocolError",)), OK]
 
 
 def test_fault_stray_preamble_byte_is_harmless(sim, start_reader, recorder) -> None:
@@ -181,6 +194,11 @@ def test_fault_slow_radio_beyond_the_timeout_then_recovery(sim, start_reader, re
     sim.insert_card("adult")
     recorder.wait_for(CardRead)
     assert kinds(recorder.events) == ["ReaderFault:timeout", "ReaderRecovered", "CardPresented", "CardRead"]
+    not_responding = DeviceHealth("offline", ("NotResponding",))
+    assert healths(recorder.events) == [OK, not_responding, OK]  # the SAM answered; finding a card did not
+    # the contract: the health changes before the event that explains it
+    assert [type(e).__name__ for e in recorder.events[:5]] == ["HealthChanged", "HealthChanged", "ReaderFault",
+                                                               "HealthChanged", "ReaderRecovered"]
 
 
 def test_fault_silent_reader_times_out_once(sim, start_reader, recorder) -> None:
@@ -190,7 +208,7 @@ def test_fault_silent_reader_times_out_once(sim, start_reader, recorder) -> None
     n = len(sim.commands)
     wait_until(lambda: len(sim.commands) >= n + 5)  # keeps trying ...
     assert kinds(recorder.events) == ["ReaderFault:timeout"]  # ... but reports once
-    assert reader.health() == ("degraded", "timeout")
+    assert reader.health() == DeviceHealth("offline", ("NotResponding",))
     sim.silence(False)
     recorder.wait_for(ReaderRecovered)
 
@@ -201,11 +219,12 @@ def test_fault_no_sam_at_start_then_inserted(sim, start_reader, recorder) -> Non
     reader = start_reader()
     fault = recorder.wait_for(ReaderFault)
     assert fault.reason == "no_sam"
-    assert reader.health() == ("degraded", "no_sam")
+    assert reader.health() == DeviceHealth("offline", ("NoSam",))
     assert SELECT not in sim.commands  # nothing is read without a SAM
     sim.insert_sam()
     recorder.wait_for(CardRead)
     assert kinds(recorder.events) == ["ReaderFault:no_sam", "ReaderRecovered", "CardPresented", "CardRead"]
+    assert healths(recorder.events) == [DeviceHealth("offline", ("NoSam",)), OK]
 
 
 def test_fault_sam_lost_while_a_card_lies_there(sim, start_reader, recorder) -> None:
@@ -218,6 +237,7 @@ def test_fault_sam_lost_while_a_card_lies_there(sim, start_reader, recorder) -> 
     recorder.wait_for(CardRead)
     assert kinds(recorder.events) == ["CardPresented", "CardRead", "CardRemoved", "ReaderFault:sam_fault",
                                       "ReaderRecovered", "CardPresented", "CardRead"]
+    assert healths(recorder.events) == [OK, DeviceHealth("offline", ("SamFault",)), OK]
 
 
 def test_fault_unplug_and_reconnect(sim, start_reader, recorder) -> None:
@@ -226,19 +246,20 @@ def test_fault_unplug_and_reconnect(sim, start_reader, recorder) -> None:
     recorder.wait_for(CardRead)
     sim.unplug()
     recorder.wait_for(CardRemoved)
-    assert reader.health() == ("offline", "Offline")
+    assert reader.health() == OFFLINE
     sim.replug()
     recorder.wait_for(CardRead)
     assert kinds(recorder.events) == ["CardPresented", "CardRead", "ReaderFault:unplugged", "CardRemoved",
                                       "ReaderRecovered", "CardPresented", "CardRead"]
-    assert recorder.events[4].previous == "unplugged"
+    assert device_events(recorder.events)[4].previous == "unplugged"
+    assert healths(recorder.events) == [OK, OFFLINE, OK]
 
 
 def test_port_that_never_opens_is_reported_offline(start_reader, recorder, tmp_path: Path) -> None:
     reader = start_reader(str(tmp_path / "no-such-reader"), command_timeout=0.05)
     fault = recorder.wait_for(ReaderFault)
     assert fault.reason == "unplugged"
-    assert reader.health() == ("offline", "Offline")
+    assert reader.health() == OFFLINE and healths(recorder.events) == [OFFLINE]
 
 
 @pytest.mark.parametrize(("sw3", "reason"), [(0x31, "card_auth_failed"), (0x32, "card_auth_failed"),
@@ -250,7 +271,7 @@ def test_card_failures_are_reported_and_retried(sim, start_reader, recorder, sw3
     start_reader()
     recorder.wait_for(CardRead)
     assert kinds(recorder.events) == ["CardPresented", f"ReaderFault:{reason}", "CardRead"]
-    assert recorder.events[1].card_level
+    assert device_events(recorder.events)[1].card_level
 
 
 def test_undecodable_card_is_tried_a_few_times_then_left_alone(sim, start_reader, recorder) -> None:

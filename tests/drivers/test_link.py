@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import drivers.sim
+from drivers.contract import OFFLINE, OK, HealthChanged
 from drivers.echo.driver import EchoDevice
 from drivers.echo.protocol import Echo, Echoed, EchoProtocol
 from drivers.echo.simulator import EchoSimulator
@@ -28,33 +29,33 @@ def pty_echo(tmp_path: Path):
 
 
 def test_echo_over_sim_url() -> None:
-    device = EchoDevice("sim://echo/a").open()
+    device = EchoDevice("sim://echo/a").start(wait=2.0)
     try:
         assert device.echo(b"hello") == b"hello"
         assert device.echo("出入境".encode()) == "出入境".encode()
     finally:
-        device.close()
+        device.stop()
     assert bytes(drivers.sim.instance("sim://echo/a").received).count(b"hello") == 1
 
 
 def test_echo_over_pty(pty_echo) -> None:
     _, server, path = pty_echo
     assert server.path.startswith("/dev/pts/")
-    device = EchoDevice(path).open()
+    device = EchoDevice(path).start(wait=2.0)
     try:
         assert device.echo(b"\x00\x02\x03binary\xff") == b"\x00\x02\x03binary\xff"
         assert device.echo(b"x" * 3000) == b"x" * 3000  # larger than one pty buffer read
     finally:
-        device.close()
+        device.stop()
 
 
 def test_echo_over_spy_url_on_a_pty(pty_echo) -> None:
     _, server, _ = pty_echo
-    device = EchoDevice(f"spy://{server.path}?file=/dev/null").open()
+    device = EchoDevice(f"spy://{server.path}?file=/dev/null").start(wait=2.0)
     try:
         assert device.echo(b"spied") == b"spied"
     finally:
-        device.close()
+        device.stop()
 
 
 def test_echo_over_socket_url() -> None:
@@ -72,11 +73,11 @@ def test_echo_over_socket_url() -> None:
 
     thread = threading.Thread(target=bridge, daemon=True)
     thread.start()
-    device = EchoDevice(f"socket://127.0.0.1:{port}").open()
+    device = EchoDevice(f"socket://127.0.0.1:{port}").start(wait=2.0)
     try:
         assert device.echo(b"over tcp") == b"over tcp"
     finally:
-        device.close()
+        device.stop()
         listener.close()
         sim.close()
 
@@ -130,7 +131,7 @@ def test_start_with_wait_raises_when_the_port_never_opens(tmp_path: Path) -> Non
 
 
 def test_garbage_becomes_an_error_event_and_the_link_recovers() -> None:
-    device = EchoDevice("sim://echo/garbage", timeout=1.0).open()
+    device = EchoDevice("sim://echo/garbage", timeout=1.0).start(wait=2.0)
     sim = drivers.sim.instance("sim://echo/garbage")
     try:
         sim.corrupt_next = True
@@ -138,16 +139,16 @@ def test_garbage_becomes_an_error_event_and_the_link_recovers() -> None:
             device.echo(b"damaged")
         assert device.echo(b"fine again") == b"fine again"
     finally:
-        device.close()
+        device.stop()
 
 
 def test_silent_device_times_out() -> None:
-    device = EchoDevice("sim://echo/slow?delay=5", timeout=0.2).open()
+    device = EchoDevice("sim://echo/slow?delay=5", timeout=0.2).start(wait=2.0)
     try:
         with pytest.raises(DeviceTimeout):
             device.echo(b"anyone?")
     finally:
-        device.close()
+        device.stop()
 
 
 def test_a_failing_event_callback_does_not_kill_the_reader(recorder) -> None:
@@ -186,3 +187,21 @@ def test_endless_codec_errors_are_bounded() -> None:
     assert isinstance(link.next_event(2), RemoteProtocolError)
     link.close()
     assert codec.resets >= 2  # once at open, once when the error bound was hit
+
+
+def test_the_echo_driver_announces_its_health(recorder) -> None:
+    """drivers/echo is the smallest complete driver: it follows the contract too."""
+    device = EchoDevice("sim://echo/health")
+    device.listen(recorder)
+    assert device.health() == OFFLINE                      # not started
+    device.start(wait=2.0)
+    try:
+        assert recorder.wait_for(HealthChanged).health == OK == device.health()
+        sim = drivers.sim.instance("sim://echo/health")
+        sim.unplug()
+        assert recorder.wait_for(HealthChanged).health == OFFLINE
+        sim.replug()
+        assert recorder.wait_for(HealthChanged).health == OK
+        assert device.echo(b"back") == b"back"
+    finally:
+        device.stop()

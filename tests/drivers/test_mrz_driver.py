@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import drivers.sim
+from drivers.contract import OFFLINE, OK, HealthChanged
 from drivers.mrz.__main__ import main
 from drivers.mrz.driver import MrzRead, MrzReader, MrzRejected, ReaderFault, ReaderRecovered
 from drivers.mrz.simulator import SAMPLE_DOCUMENTS, MrzSimulator, build_td3, create_simulator, with_ocr_errors
@@ -112,12 +113,13 @@ def test_stx_etx_framing_at_256000_odd_parity_over_a_pty(reader_for, recorder, t
         assert "framed MRZ rejected" in recorder.wait_for(MrzRejected).reason
         sim.unplug()
         assert recorder.wait_for(ReaderFault).reason == "unplugged"
-        assert reader.health() == ("offline", "Offline")
+        assert reader.health() == OFFLINE
+        assert [e.health for e in recorder.events if isinstance(e, HealthChanged)] == [OK, OFFLINE]
         sim.replug()
         assert recorder.wait_for(ReaderRecovered).previous == "unplugged"
         sim.present("eep_permit")
         assert recorder.wait_for(MrzRead).document.format == "CS"
-        assert reader.health() == ("ok", None)
+        assert reader.health() == OK
     finally:
         server.close()
         sim.close()

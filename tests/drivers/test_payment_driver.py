@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 import drivers.sim
+from drivers.contract import OK, HealthChanged
 from drivers.errors import DeviceUnavailable
 from drivers.payment.driver import KioskEcrTerminal
 from drivers.payment.results import Outcome, Prompt, PromptStage
 from drivers.payment.simulator import Declined, PaymentSimulator
-from drivers.payment.terminal import OutcomeUnknown, PaymentTerminal, RequestNotAccepted, TerminalBusy
+from drivers.payment.terminal import UNREACHABLE, OutcomeUnknown, PaymentTerminal, RequestNotAccepted, TerminalBusy
 from drivers.sim.pty import PtyServer
 
 
@@ -27,9 +28,9 @@ def sim() -> PaymentSimulator:
 
 @pytest.fixture
 def terminal(sim: PaymentSimulator) -> Iterator[KioskEcrTerminal]:
-    device = KioskEcrTerminal("sim://payment/t", ack_timeout=0.2, response_timeout=0.6).open()
+    device = KioskEcrTerminal("sim://payment/t", ack_timeout=0.2, response_timeout=0.6).start(wait=2.0)
     yield device
-    device.close()
+    device.stop()
 
 
 def test_it_is_a_payment_terminal(terminal: KioskEcrTerminal) -> None:
@@ -136,7 +137,7 @@ def test_charged_but_never_answered(terminal: KioskEcrTerminal, sim: PaymentSimu
 
 def test_abort_from_another_thread_cancels_before_online(sim: PaymentSimulator) -> None:
     sim.configure(prompt_delay=0.3)
-    terminal = KioskEcrTerminal("sim://payment/t", ack_timeout=0.2, response_timeout=2.0).open()
+    terminal = KioskEcrTerminal("sim://payment/t", ack_timeout=0.2, response_timeout=2.0).start(wait=2.0)
     try:
         def on_prompt(prompt: Prompt) -> None:
             if prompt.stage is PromptStage.INSERT_CARD:
@@ -148,13 +149,13 @@ def test_abort_from_another_thread_cancels_before_online(sim: PaymentSimulator) 
         assert sim.charged() == []
         terminal.abort()  # nothing in flight: ignored
     finally:
-        terminal.close()
+        terminal.stop()
 
 
 def test_over_a_real_pty(tmp_path: Path) -> None:
     sim = PaymentSimulator(ack_timeout=0.2)
     with PtyServer(sim, link=tmp_path / "payment", pace_baud=115200):
-        terminal = KioskEcrTerminal(str(tmp_path / "payment"), ack_timeout=0.3, response_timeout=1.0).open()
+        terminal = KioskEcrTerminal(str(tmp_path / "payment"), ack_timeout=0.3, response_timeout=1.0).start(wait=2.0)
         try:
             sale = terminal.sale(12000, "KIOSK0012611280001P1")
             assert sale.approved and sale.ecr_ref == "KIOSK0012611280001P1"
@@ -163,5 +164,16 @@ def test_over_a_real_pty(tmp_path: Path) -> None:
             assert terminal.void(sale.trace_no, 12000, "KIOSK0012611280001V1").approved
             assert terminal.settle().void_count == 1
         finally:
-            terminal.close()
+            terminal.stop()
     sim.close()
+
+
+def test_health_follows_the_link_and_is_announced(terminal: KioskEcrTerminal, sim: PaymentSimulator,
+                                                  recorder) -> None:
+    terminal.listen(recorder)
+    assert terminal.health() == OK
+    sim.unplug()
+    assert recorder.wait_for(HealthChanged).health == UNREACHABLE == terminal.health()
+    sim.replug()
+    assert recorder.wait_for(HealthChanged).health == OK == terminal.health()
+    assert terminal.sale(100, "APP9P1").approved

@@ -27,9 +27,9 @@ def test_pty_simulator_process(tmp_path: Path, recorder) -> None:
     try:
         path = proc.stdout.readline().strip()
         assert path.startswith("/dev/pts/")
-        device = EchoDevice(path).open()
+        device = EchoDevice(path).start(wait=2.0)
         assert device.echo(b"from another process") == b"from another process"
-        device.close()
+        device.stop()
 
         link = Link(str(link_path), EchoProtocol(), recorder, reconnect_max=0.1).start(wait=3)
         recorder.wait_for(LinkUp)

@@ -167,5 +167,5 @@ def test_timeout_ends_the_session_and_wipes_personal_data(kiosk: Kiosk) -> None:
     assert kiosk.runtime.executor.wait_idle(10)
     assert set(kiosk.runtime.executor.personal_data_held().values()) == {0}
     assert len(kiosk.runtime.photos) == 0
-    assert kiosk.runtime.hub.camera is None
+    assert kiosk.runtime.hub.running("camera") is None
     assert kiosk.runtime.outbox.counts()["awaiting_payment"] == 0 and not kiosk.runtime.outbox.rows()

@@ -154,6 +154,16 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 PATHS = _paths(RAW)
 
 
+def test_a_counter_rules_appointment_service_that_is_not_a_name_is_a_catalogue_error() -> None:
+    """Found by the property below: a list there was looked up in a set (TypeError, not CatalogueError)."""
+    doc = copy.deepcopy(RAW)
+    rule = next(r for r in doc["eligibility"]["counter_rules"] if "appointment_service" in r)
+    for value in ([], ["counter_endorsement"], {"code": "x"}, 7):
+        rule["appointment_service"] = value
+        with pytest.raises(CatalogueError, match="appointment_service"):
+            parse_catalogue(doc)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(PATHS), json_values)
 def test_any_corruption_of_a_copy_is_a_catalogue_error_or_a_valid_catalogue(path: tuple[Any, ...],

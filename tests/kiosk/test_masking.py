@@ -16,7 +16,7 @@ from drivers.printer.protocol import encode_job
 from drivers.printer.simulator import PrinterSimulator
 from kiosk.domain.masking import mask_card_number, mask_document_number, mask_name, mask_phone
 from kiosk.domain.person import DocumentType, Person
-from kiosk.receipt import AppointmentSlip, HallHeader, commands_for, specimen_receipt
+from kiosk.services.printing.layouts import AppointmentSlip, HallHeader, commands_for, specimen_receipt
 from kiosk.session.views import person_view
 from kiosk.session.walks import new_session
 from tests.kiosk.session.conftest import CATALOGUE

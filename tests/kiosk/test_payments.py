@@ -31,14 +31,14 @@ APP = "KIOSK0012611280001"
 class Kiosk:
     def __init__(self, tmp_path: Path, sim: PaymentSimulator, recorder) -> None:
         self.sim = sim
-        self.terminal = KioskEcrTerminal("sim://payment/k", ack_timeout=0.2, response_timeout=0.6).open()
+        self.terminal = KioskEcrTerminal("sim://payment/k", ack_timeout=0.2, response_timeout=0.6).start(wait=2.0)
         self.journal = PaymentJournal(tmp_path / "payments.db")
         self.ledger = SqliteLedger(tmp_path / "ledger.db")
         self.service = PaymentService(self.terminal, self.journal, self.ledger, on_event=recorder,
                                       busy_retries=1, busy_retry_wait=0.05)
 
     def close(self) -> None:
-        self.terminal.close()
+        self.terminal.stop()
         self.journal.close()
         self.ledger.close()
 

@@ -18,7 +18,7 @@ from drivers.printer.images import raster_from_image
 from drivers.printer.protocol import encode_job, text_columns
 from drivers.printer.simulator import Page, PrinterSimulator
 from kiosk.config import config_files, load_config
-from kiosk.receipt import (
+from kiosk.services.printing.layouts import (
     AppointmentSlip,
     HallHeader,
     ProgressSlip,

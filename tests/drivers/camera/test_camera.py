@@ -13,6 +13,7 @@ from drivers.camera import simulator as camera_sim
 from drivers.camera.driver import Camera, CameraLost, CameraOpened, Frame
 from drivers.camera.preview import preview_bytes
 from drivers.camera.simulator import SimulatedCamera
+from drivers.contract import OFFLINE, OK, HealthChanged
 from drivers.errors import DeviceUnavailable
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -69,7 +70,7 @@ def test_a_slow_consumer_gets_the_newest_frame_not_a_backlog() -> None:
         assert camera.latest() is not None and camera.latest().seq >= newest.seq
         assert camera.frames_read >= later.seq
     finally:
-        camera.close()
+        camera.stop()
 
 
 def test_wait_frame_times_out_with_none_when_nothing_new() -> None:
@@ -82,7 +83,7 @@ def test_wait_frame_times_out_with_none_when_nothing_new() -> None:
         # Frames stop; a consumer waiting for a newer one gets None after its timeout.
         assert camera.wait_frame(10**9, timeout=0.1) is None
     finally:
-        camera.close()
+        camera.stop()
 
 
 def test_unplug_reports_lost_then_reconnects_on_replug(recorder) -> None:
@@ -91,11 +92,11 @@ def test_unplug_reports_lost_then_reconnects_on_replug(recorder) -> None:
                     reconnect_max=0.05).start(wait=2)
     try:
         recorder.wait_for(CameraOpened)
-        assert camera.health() == "ok"
+        assert camera.health() == OK
         sim.unplug()
         lost = recorder.wait_for(CameraLost)
         assert "no frames" in lost.reason
-        assert not camera.connected and camera.health() == "offline"
+        assert not camera.connected and camera.health() == OFFLINE
         before = camera.latest()
         sim.replug()
         recorder.wait_for(CameraOpened)
@@ -103,8 +104,9 @@ def test_unplug_reports_lost_then_reconnects_on_replug(recorder) -> None:
         assert after is not None and camera.connected
         assert camera.opened == 2
         assert sum(isinstance(e, CameraLost) for e in recorder.events) == 1  # once per loss
+        assert [e.health for e in recorder.events if isinstance(e, HealthChanged)] == [OK, OFFLINE, OK]
     finally:
-        camera.close()
+        camera.stop()
 
 
 def test_a_camera_that_is_absent_at_start(recorder) -> None:
@@ -118,7 +120,7 @@ def test_a_camera_that_is_absent_at_start(recorder) -> None:
         sim.replug()
         recorder.wait_for(CameraOpened)
     finally:
-        camera.close()
+        camera.stop()
 
 
 def test_play_replaces_the_pictures_and_restarts() -> None:
@@ -194,7 +196,7 @@ def test_a_missing_v4l2_device_is_reported_lost(recorder) -> None:
         lost = recorder.wait_for(CameraLost)
         assert lost.source == "/dev/video-kiosk-test-missing"
     finally:
-        camera.close()
+        camera.stop()
 
 
 def test_the_committed_demo_frames_play(recorder) -> None:
@@ -203,7 +205,7 @@ def test_the_committed_demo_frames_play(recorder) -> None:
         frame = camera.wait_frame(-1, timeout=2)
         assert frame is not None and frame.image.shape == (480, 640, 3)
     finally:
-        camera.close()
+        camera.stop()
 
 
 def test_preview_bytes_flip_for_the_texture_and_mirror() -> None:
@@ -230,4 +232,19 @@ def test_a_bad_sim_source_is_reported_lost_not_raised(recorder, tmp_path: Path) 
     try:
         assert "no such" in recorder.wait_for(CameraLost).reason
     finally:
-        camera.close()
+        camera.stop()
+
+
+def test_a_stopped_camera_forgets_its_last_frame_and_starts_again() -> None:
+    sim = SimulatedCamera(numbered(3))
+    camera = Camera(sim, width=64, height=48, fps=100).start(wait=2)
+    first = camera.latest()
+    camera.stop()
+    assert first is not None and camera.latest() is None    # the last picture of a person is gone
+    assert camera.health() == OFFLINE
+    camera.start(wait=2)
+    try:
+        again = camera.latest()
+        assert again is not None and again.seq > first.seq and camera.health() == OK
+    finally:
+        camera.stop()

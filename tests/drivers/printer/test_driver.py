@@ -9,6 +9,7 @@ import pytest
 import serial
 
 import drivers.sim
+from drivers.contract import OK, DeviceHealth, HealthChanged
 from drivers.errors import DeviceTimeout, LocalProtocolError
 from drivers.printer import protocol as p
 from drivers.printer.driver import ReceiptPrinter
@@ -24,14 +25,14 @@ JOB = [p.Initialise(), p.ChineseMode(), p.Alignment("center"), p.Text("受理回
 
 def make_printer(url: str, **kwargs: float) -> ReceiptPrinter:
     options = {"status_timeout": 0.3, "poll_interval": 0.05, "completion_timeout": 2.0, **kwargs}
-    return ReceiptPrinter(url, **options).open(wait=3)  # type: ignore[arg-type]
+    return ReceiptPrinter(url, **options).start(wait=3)  # type: ignore[arg-type]
 
 
 @pytest.fixture
 def on_sim() -> Iterator[tuple[ReceiptPrinter, PrinterSimulator]]:
     printer = make_printer("sim://printer/t")
     yield printer, drivers.sim.instance("sim://printer/t")  # type: ignore[misc]
-    printer.close()
+    printer.stop()
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_prints_over_a_pty_at_line_speed(pty_sim) -> None:
         assert_printed(printer.print(JOB), sim)
         assert printer.status().paper.paper_end is False
     finally:
-        printer.close()
+        printer.stop()
 
 
 def test_prints_over_lp_url_on_a_device_file(pty_sim) -> None:
@@ -76,7 +77,7 @@ def test_prints_over_lp_url_on_a_device_file(pty_sim) -> None:
         sim.paper_low()
         assert printer.health().details == ("MediaLow",)
     finally:
-        printer.close()
+        printer.stop()
 
 
 def test_lp_urls_are_checked() -> None:
@@ -169,7 +170,7 @@ def test_paper_running_out_after_the_cut_does_not_undo_the_receipt() -> None:
         assert (result.outcome, result.confirmed, result.health.details) == ("printed", True, ("MediaEmpty",))
         assert printer.print(JOB).outcome == "not_started"
     finally:
-        printer.close()
+        printer.stop()
 
 
 def test_a_printer_without_gs_r_prints_unconfirmed(tmp_path: Path) -> None:
@@ -186,7 +187,7 @@ def test_a_printer_without_gs_r_prints_unconfirmed(tmp_path: Path) -> None:
         assert "GS r" in result.reason
         assert sim.pages[0].complete
     finally:
-        printer.close()
+        printer.stop()
 
 
 def test_status_raises_and_health_degrades_when_the_printer_is_silent(on_sim) -> None:
@@ -215,3 +216,18 @@ def test_unprintable_text_fails_before_any_byte_is_sent(on_sim) -> None:
     with pytest.raises(LocalProtocolError, match="not printable"):
         printer.print([p.Initialise(), p.Text("😀"), p.Cut()])
     assert bytes(sim.received) == b""
+
+
+def test_health_changes_are_announced_from_any_status_answer(on_sim, recorder) -> None:
+    """The contract: whatever asked the printer (a health check or a print job), a health that differs
+    from the last one announced reaches the listeners once."""
+    printer, sim = on_sim
+    printer.listen(recorder)
+    assert printer.health() == OK
+    assert printer.health() == OK                       # unchanged: announced once
+    sim.paper_out()
+    assert printer.print(JOB).outcome == "not_started"  # the job's own status check saw it
+    sim.load_paper()
+    printer.check()
+    assert [e.health for e in recorder.events] == [OK, DeviceHealth("offline", ("MediaEmpty",)), OK]
+    assert all(isinstance(e, HealthChanged) for e in recorder.events)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import drivers.sim
-from drivers.link import LinkDown, LinkUp
+from drivers.contract import OFFLINE, OK, HealthChanged
 from drivers.scanner.driver import BarcodeScanned, BarcodeScanner, RepeatFilter, ScanRejected
 from drivers.scanner.simulator import ScannerSimulator
 from drivers.sim.pty import PtyServer
@@ -23,16 +23,24 @@ class FakeClock:
         return self.now
 
 
+def up(event: object) -> bool:
+    return isinstance(event, HealthChanged) and event.health == OK
+
+
+def down(event: object) -> bool:
+    return isinstance(event, HealthChanged) and event.health == OFFLINE
+
+
 def scanned(recorder) -> list[str]:
     return [e.text for e in recorder.events if isinstance(e, BarcodeScanned)]
 
 
 def test_scan_over_sim_url(recorder) -> None:
     with BarcodeScanner("sim://scanner", on_event=recorder) as scanner:
-        recorder.wait_for(LinkUp)
+        recorder.wait_for(up)
         drivers.sim.instance("sim://scanner").scan(CODE)
         event = recorder.wait_for(BarcodeScanned)
-        assert scanner.health() == "ok"
+        assert scanner.health() == OK
     assert event == BarcodeScanned(CODE)
     assert CODE not in repr(event)  # personal: kept out of logs
 
@@ -41,7 +49,7 @@ def test_a_held_receipt_is_reported_once(recorder) -> None:
     sim = ScannerSimulator()
     drivers.sim.attach("sim://scanner/held", sim)
     with BarcodeScanner("sim://scanner/held", on_event=recorder, repeat_window=30.0) as scanner:
-        recorder.wait_for(LinkUp)
+        recorder.wait_for(up)
         sim.scan(CODE, times=5)  # held under the window: five reads in a burst
         sim.scan("OTHER")  # a marker: everything before it has been handled
         recorder.wait_for(lambda e: isinstance(e, BarcodeScanned) and e.text == "OTHER")
@@ -73,7 +81,7 @@ def test_garbage_and_over_long_lines_are_rejected_with_a_clear_event(recorder) -
     sim = ScannerSimulator()
     drivers.sim.attach("sim://scanner/noisy", sim)
     with BarcodeScanner("sim://scanner/noisy", on_event=recorder, max_length=64):
-        recorder.wait_for(LinkUp)
+        recorder.wait_for(up)
         sim.send_raw(b"\x00\xff\xfe\x13binary\x0d")
         rejected = recorder.wait_for(ScanRejected)
         assert rejected.reason == "not_text" and "0x00" in rejected.detail
@@ -87,7 +95,7 @@ def test_garbage_and_over_long_lines_are_rejected_with_a_clear_event(recorder) -
 def test_prefix_and_crlf_from_config(recorder) -> None:
     url = "sim://scanner/aim?suffix=CRLF&prefix=]Q1"
     with BarcodeScanner(url, on_event=recorder, suffix="CRLF", prefix="]Q1"):
-        recorder.wait_for(LinkUp)
+        recorder.wait_for(up)
         sim = drivers.sim.instance(url)
         assert isinstance(sim, ScannerSimulator)
         sim.scan_split(CODE, parts=5)
@@ -101,12 +109,12 @@ def test_unplug_and_replug(recorder) -> None:
     drivers.sim.attach("sim://scanner/usb", sim)
     scanner = BarcodeScanner("sim://scanner/usb", on_event=recorder)
     with scanner:
-        recorder.wait_for(LinkUp)
+        recorder.wait_for(up)
         sim.unplug()
-        recorder.wait_for(LinkDown)
-        assert scanner.health() == "offline"
+        recorder.wait_for(down)
+        assert scanner.health() == OFFLINE
         sim.replug()
-        recorder.wait_for(LinkUp)
+        recorder.wait_for(up)
         sim.scan(CODE)
         assert recorder.wait_for(BarcodeScanned).text == CODE
 
@@ -123,7 +131,7 @@ def pty_scanner(tmp_path: Path):
 def test_scan_over_a_real_pty_at_9600_baud(pty_scanner, recorder) -> None:
     sim, path = pty_scanner
     with BarcodeScanner(path, on_event=recorder, baudrate=9600):
-        recorder.wait_for(LinkUp)
+        recorder.wait_for(up)
         sim.scan(CODE)
         assert recorder.wait_for(BarcodeScanned).text == CODE
         sim.send_raw(bytes(range(0x80, 0xA0)) + b"\r")

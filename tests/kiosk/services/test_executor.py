@@ -272,7 +272,7 @@ def test_paper_out_is_a_print_failure_with_its_detail_and_reprint_works_after_re
     _print_receipt(runtime, recorder)
     assert recorder.wait_for(e.PrintFailed).detail == "MediaEmpty"
     sim("printer").load_paper()
-    assert runtime.executor.reprint_last_receipt() == (True, "reprint printed")
+    assert runtime.services["printer"].reprint_last_receipt() == (True, "reprint printed")
     page = sim("printer").wait_for_pages(1)[-1]
     assert "COPY" in page.text
 
@@ -307,7 +307,7 @@ def test_photo_captured_into_the_store_and_shown_through_the_frame_source(runtim
     assert frame is not None and frame.guidance in ("ok", "hold_still")
     runtime.execute(c.StopCamera())
     runtime.executor.wait_idle(5)
-    assert runtime.hub.camera is None  # released when nobody needs it
+    assert runtime.hub.running("camera") is None  # released when nobody needs it
 
 
 def test_camera_that_delivers_nothing_is_a_camera_failure(tmp_path, recorder: EventRecorder) -> None:
@@ -331,7 +331,7 @@ def test_receipt_qr_read_by_the_camera(runtime: Runtime, recorder: EventRecorder
     assert recorder.wait_for(e.QrScanned, timeout=15).text == recorded.progress_payload
     runtime.execute(c.StopScanner())
     runtime.executor.wait_idle(5)
-    assert runtime.hub.camera is None
+    assert runtime.hub.running("camera") is None
 
 
 # -- privacy and failure paths ------------------------------------------------------------------------
@@ -401,6 +401,6 @@ def test_an_idle_camera_is_opened_to_check_it_only_when_its_last_check_is_old(ru
     runtime.executor.wait_idle(5)                      # the start-up check opened it once
     opens = camera.opens
     assert runtime.hub.poll("camera") == OK and camera.opens == opens   # fresh: not opened again
-    runtime.hub._camera_seen -= 3600                   # an hour later
+    runtime.hub._observed["camera"] -= 3600             # an hour later
     assert runtime.hub.poll("camera") == OK and camera.opens == opens + 1
-    assert runtime.hub.camera is None                  # and closed again
+    assert runtime.hub.running("camera") is None                  # and closed again

@@ -15,10 +15,13 @@ from drivers.mrz.simulator import SAMPLE_DOCUMENTS
 from kiosk.config import DEFAULTS_FILE, load_config
 from kiosk.domain.person import DocumentType
 from kiosk.runtime import PostRelay
-from kiosk.services.executor import FAILURES, ServiceExecutor
+from kiosk.services.device_registry import REGISTRY
+from kiosk.services.executor import ServiceExecutor
 from kiosk.services.identity_mapping import UnusableDocument, idcard_failure_reason, person_from_card, person_from_mrz
 from kiosk.services.lanes import Lane
-from kiosk.services.receipt_building import _paid_at, application_receipt, progress_slip
+from kiosk.services.photo_store import PhotoStore
+from kiosk.services.printing.receipt_building import _paid_at, application_receipt, progress_slip
+from kiosk.services.session_memory import SessionMemory
 from kiosk.session import commands as c
 from tests.kiosk.outbox_fixtures import ID_NUMBER, NAME, domain_application
 
@@ -68,12 +71,12 @@ def test_every_service_command_of_the_session_has_a_route() -> None:
     service_commands = {cls for cls in vars(c).values()
                         if isinstance(cls, type) and issubclass(cls, c.Command)
                         and not issubclass(cls, c.UiCommand) and cls is not c.Command}
-    executor = ServiceExecutor(config=load_config([DEFAULTS_FILE]), post=print, hub=None, readers=None,  # type: ignore[arg-type]
-                               camera=None, photos=None, outbox=None, payments=None, api=None)
-    routed = set(executor._routes) | set(executor._fan_out)
-    assert service_commands - routed == set()
+    executor = ServiceExecutor(config=load_config([DEFAULTS_FILE]), post=print, hub=None,  # type: ignore[arg-type]
+                               registrations=REGISTRY, services={r.name: None for r in REGISTRY},
+                               memory=SessionMemory(), photos=PhotoStore(), outbox=None, api=None)
+    assert service_commands - executor.routed() == set()
     answered = {cls for cls in service_commands if "Answered by" in (cls.__doc__ or "")}
-    assert answered and answered <= set(FAILURES)  # every command that is answered has a failure answer
+    assert answered and answered <= set(executor.failures)  # every command that is answered has a failure answer
 
 
 # -- record mapping -----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from kiosk.session.walks import ADULT
     lambda: e.ProgressFound("N1", ("passport",), (), item_names=(("护照",),)),  # pairs
     lambda: e.Slot("S1", date(2026, 11, 30)),                # a datetime
 ])
-def test_malformed_events_are_refused_when_built(build) -> None:  # noqa: ANN001
+def test_malformed_events_are_refused_when_built(build) -> None:
     with pytest.raises(InvalidEvent):
         build()
 

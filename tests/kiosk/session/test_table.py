@@ -8,8 +8,8 @@ import inspect
 
 import pytest
 
-from kiosk.session import SCREEN_OF, SCREENS, STEPS, CancelMode, SessionData, Step, events as e
-from kiosk.session import handlers
+from kiosk.session import SCREEN_OF, SCREENS, STEPS, CancelMode, SessionData, Step, handlers
+from kiosk.session import events as e
 from kiosk.session.table import TRANSITIONS
 
 ALL = list(Step)

@@ -1,5 +1,5 @@
 """From the session's print commands (and what the services remember of the session) to the
-receipt area's slips (``kiosk/receipt.py``), plus the two short notices it has no layout for.
+printer layouts' slips (``layouts.py`` beside this), plus the two short notices it has no layout for.
 
 ``PrintReceipt`` carries the fees, the collection method, the dates, the QR payload and the
 payment, but not the applicant's name, ID number or postal address: those are printed masked from
@@ -30,7 +30,7 @@ from drivers.printer.protocol import (
 from kiosk import regions
 from kiosk.domain.application import Application, PostalAddress
 from kiosk.domain.person import Person
-from kiosk.receipt import (
+from kiosk.services.printing.layouts import (
     ApplicationReceipt,
     AppointmentSlip,
     CardPayment,
@@ -42,7 +42,7 @@ from kiosk.receipt import (
     ReconciliationSlip,
     Totals,
 )
-from kiosk.receipt import ProgressStage as SlipStage
+from kiosk.services.printing.layouts import ProgressStage as SlipStage
 from kiosk.session.commands import PrintReceipt
 
 STAGE_NAMES: dict[str, tuple[str, str]] = {
@@ -198,7 +198,7 @@ def reconciliation_slip(kiosk_id: str, report: Any, printed_at: datetime, *, fil
     )
 
 
-# -- the two notices kiosk/receipt.py has no layout for ---------------------------------------------
+# -- the two notices layouts.py has no layout for ------------------------------------------------------
 
 _NOTICES = {
     "payment_unknown": (("缴费结果待确认", "Payment being confirmed"),

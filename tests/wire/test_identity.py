@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.identity import (
+from wire.identity import (
     age_on,
     birth_date_from_id,
     id_number_check_digit,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.progress_code import (
+from wire.progress_code import (
     InvalidApplicationNumber,
     InvalidProgressCode,
     ProgressCode,
