@@ -48,17 +48,19 @@ from kiosk.services.camera_service import CameraService, camera_from_config
 from kiosk.services.card_payments import PAYMENT
 from kiosk.services.catalogue_updates import CatalogueUpdates
 from kiosk.services.device_hub import DeviceHub
-from kiosk.services.device_registration import DeviceRegistration, ServiceKit
+from kiosk.services.device_registration import DeviceRegistration
 from kiosk.services.device_registry import REGISTRY
 from kiosk.services.executor import ServiceExecutor
 from kiosk.services.heartbeat import Heartbeat
-from kiosk.services.maintenance import MaintenanceLedger, MaintenanceService
+from kiosk.services.maintenance import MaintenanceService
+from kiosk.services.maintenance_ledger import MaintenanceLedger
 from kiosk.services.outbox import Outbox
 from kiosk.services.payment_journal import PaymentJournal
 from kiosk.services.payments import PaymentHealthChanged, PaymentService, RecoveryReport, journal_path
 from kiosk.services.photo_store import PhotoStore
 from kiosk.services.printing.service import PrintingService
 from kiosk.services.sender import Sender, SenderEvent
+from kiosk.services.service_kit import ServiceKit
 from kiosk.services.session_memory import SessionMemory
 from kiosk.session.events import BackInService, OutOfService
 

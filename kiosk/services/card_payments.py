@@ -23,10 +23,11 @@ from typing import Any
 from drivers.contract import DeviceHealth
 from drivers.payment.results import Prompt
 from drivers.payment.terminal import PaymentTerminal
-from kiosk.services.device_registration import DeviceRegistration, ServiceKit
-from kiosk.services.maintenance import TEST_AMOUNT_FEN, TEST_PREFIX, MaintenanceLedger
+from kiosk.services.device_registration import DeviceRegistration
+from kiosk.services.maintenance_ledger import TEST_AMOUNT_FEN, TEST_PREFIX, MaintenanceLedger
 from kiosk.services.payments import PaymentHealth, PaymentOutcome, PaymentService, terminal_from_config
 from kiosk.services.service_events import PROMPT_CODES, TerminalPrompt
+from kiosk.services.service_kit import ServiceKit
 from kiosk.session import commands as c
 from kiosk.session import events as e
 

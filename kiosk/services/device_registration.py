@@ -54,18 +54,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from drivers.contract import Device, DeviceHealth
 from kiosk.config import KioskConfig
-
-if TYPE_CHECKING:
-    from kiosk.services.device_hub import DeviceHub
-    from kiosk.services.maintenance import MaintenanceLedger
-    from kiosk.services.payments import PaymentService
-    from kiosk.services.photo_store import PhotoStore
-    from kiosk.services.session_memory import SessionMemory
 
 D = TypeVar("D", bound=Device)
 S = TypeVar("S")
@@ -75,23 +67,6 @@ OPEN_WAIT = 1.0
 
 Handler = Callable[[S, Any], None]
 Failure = Callable[[Any], object]
-
-
-@dataclass
-class ServiceKit:
-    """What a device's kiosk-side service is built from."""
-
-    config: KioskConfig
-    hub: DeviceHub
-    post: Callable[[object], None]
-    photos: PhotoStore
-    memory: SessionMemory
-    payments: PaymentService | None
-    ledger: MaintenanceLedger | None
-    clock: Callable[[], datetime]
-    monotonic: Callable[[], float]
-    services: dict[str, object] = field(default_factory=dict)
-    """The services built so far, by device name (a later device may use an earlier one's)."""
 
 
 def _as_reported(service: object, reported: DeviceHealth) -> DeviceHealth:
@@ -108,7 +83,7 @@ class DeviceRegistration(Generic[D, S]):
 
     name: str
     build: Callable[[KioskConfig], D]
-    service: Callable[[ServiceKit], S]
+    service: Callable[[Any], S]  # called with the ServiceKit (service_kit.py), which holds the hub
     commands: Mapping[type, Handler[S]]
     release: Callable[[S], None]
     wipe: Callable[[S], None]

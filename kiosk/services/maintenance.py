@@ -18,7 +18,6 @@ can honour it" path; terminal totals and the journal keep agreeing (sale and voi
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -37,7 +36,7 @@ from kiosk.services.device_hub import DeviceHub
 from kiosk.services.device_registration import DeviceRegistration
 from kiosk.services.outbox import Outbox
 from kiosk.services.payment_journal import ATTACHED
-from kiosk.services.payments import ApplicationLedger, LedgerState, PaymentService
+from kiosk.services.payments import PaymentService
 from kiosk.services.printing.receipt_building import reconciliation_slip
 from kiosk.session.events import Event
 
@@ -45,47 +44,6 @@ if TYPE_CHECKING:
     from kiosk.services.printing.service import PrintingService
 
 log = logging.getLogger(__name__)
-
-TEST_PREFIX = "TEST"         # test-charge application numbers: TEST + yymmddHHMMSS (16 characters)
-TEST_AMOUNT_FEN = 1
-
-
-class MaintenanceLedger:
-    """The outbox's ledger, except for test-charge numbers: those are awaiting payment only while
-    their test runs, and are never marked paid (so the charge is voided)."""
-
-    def __init__(self, inner: ApplicationLedger) -> None:
-        self.inner = inner
-        self._active: str | None = None
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def is_test(application_no: str) -> bool:
-        return application_no.startswith(TEST_PREFIX)
-
-    def begin_test(self, application_no: str) -> None:
-        with self._lock:
-            self._active = application_no
-
-    def end_test(self) -> None:
-        with self._lock:
-            self._active = None
-
-    def payment_state(self, application_no: str) -> LedgerState:
-        if self.is_test(application_no):
-            with self._lock:
-                return "awaiting_payment" if application_no == self._active else "abandoned"
-        return self.inner.payment_state(application_no)
-
-    def mark_paid(self, application_no: str, payment: Mapping[str, object]) -> bool:
-        if self.is_test(application_no):
-            return False
-        return self.inner.mark_paid(application_no, payment)
-
-    def mark_abandoned(self, application_no: str) -> None:
-        if not self.is_test(application_no):
-            self.inner.mark_abandoned(application_no)
-
 
 class MaintenanceService:
     """Carries out maintenance commands (blocking: call on a worker lane)."""

@@ -35,8 +35,9 @@ from drivers.scanner.driver import BarcodeScanned, BarcodeScanner, ScanRejected
 from kiosk.config import KioskConfig
 from kiosk.services.camera_service import CameraService
 from kiosk.services.device_hub import DeviceHub
-from kiosk.services.device_registration import DeviceRegistration, ServiceKit
+from kiosk.services.device_registration import DeviceRegistration
 from kiosk.services.identity_mapping import UnusableDocument, idcard_failure_reason, person_from_card, person_from_mrz
+from kiosk.services.service_kit import ServiceKit
 from kiosk.session import commands as c
 from kiosk.session.events import Event, IdCardFailed, IdCardRead, MrzFailed, MrzRead, QrScanned
 

@@ -22,7 +22,7 @@ from drivers.printer.health import PrinterHealth
 from drivers.printer.protocol import Command as PrinterCommand
 from kiosk.config import KioskConfig
 from kiosk.services.device_hub import DeviceHub
-from kiosk.services.device_registration import DeviceRegistration, ServiceKit
+from kiosk.services.device_registration import DeviceRegistration
 from kiosk.services.printing.layouts import HallHeader, Printable, commands_for, specimen_receipt
 from kiosk.services.printing.receipt_building import (
     application_receipt,
@@ -31,6 +31,7 @@ from kiosk.services.printing.receipt_building import (
     notice_slip_commands,
     progress_slip,
 )
+from kiosk.services.service_kit import ServiceKit
 from kiosk.services.session_memory import SessionMemory
 from kiosk.session import commands as c
 from kiosk.session import events as e

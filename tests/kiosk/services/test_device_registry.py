@@ -22,8 +22,9 @@ from kiosk.config import DevicesSection, KioskConfig
 from kiosk.maintenance_actions import MaintenanceReport
 from kiosk.runtime import Runtime
 from kiosk.services.device_hub import DeviceHub
-from kiosk.services.device_registration import DeviceRegistration, ServiceKit
+from kiosk.services.device_registration import DeviceRegistration
 from kiosk.services.device_registry import REGISTRY, registration
+from kiosk.services.service_kit import ServiceKit
 from kiosk.session import commands as c
 from kiosk.session import events as e
 from kiosk.session.devices import DEVICES

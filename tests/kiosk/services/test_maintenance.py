@@ -15,7 +15,7 @@ from kiosk.maintenance_actions import (
     RunReconciliation,
 )
 from kiosk.runtime import Runtime
-from kiosk.services.maintenance import MaintenanceLedger
+from kiosk.services.maintenance_ledger import MaintenanceLedger
 from kiosk.services.sender import Delivered
 from kiosk.session import commands as c
 from kiosk.session import events as e
