@@ -410,6 +410,7 @@ class ReconciledPayment(Strict):
     reference: PaymentReference
     application_no: ApplicationNo
     amount_fen: Fen
+    method: Literal["card", "code"] = "card"
 
 
 class ReconciliationIn(Strict):

@@ -502,9 +502,11 @@ class ApiClient:
         return HeartbeatAck(server_time, server_time.timestamp() - (sent + received) / 2)
 
     def reconciliation_report(self, day: date, payments: Sequence[Mapping[str, Any]]) -> ReconciliationResult:
-        """Send the day's approved payments (each: reference, application_no, amount_fen)."""
+        """Send the day's approved payments (each: reference, application_no, amount_fen, and
+        ``method: code`` for a mobile payment code)."""
         listed = [{"reference": p["reference"], "application_no": p["application_no"],
-                   "amount_fen": int(p["amount_fen"])} for p in payments]
+                   "amount_fen": int(p["amount_fen"]), **({"method": "code"} if p.get("method") == "code" else {})}
+                  for p in payments]
         body = {"count": len(listed), "amount_fen": sum(p["amount_fen"] for p in listed), "payments": listed}
         return ReconciliationResult.from_json(self._request("PUT", f"/v1/reconciliation/{day.isoformat()}",
                                                             body=body).data)

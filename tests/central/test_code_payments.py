@@ -310,3 +310,38 @@ def test_the_filed_application_attaches_the_charge_and_shows_the_wallet(client: 
     assert view is not None and view.payments[0]["gateway_txn_id"] == paid.gateway_txn_id
     day = client.code_payments(datetime.now(UTC).astimezone().date())
     assert [(p.reference, p.state, p.attached) for p in day] == [(f"{no}W1", "paid", True)]
+
+
+# -- the three-way reconciliation: gateway bill, central record, kiosk report ----------------------------
+
+def test_the_day_reconciles_three_ways_and_itemises_every_mismatch(client: ApiClient, central: CentralHarness,
+                                                                    simulator: SimulatorServer) -> None:
+    from central.code_reconciliation import reconcile_code_payments
+    from central.models import CodePayment
+
+    attached, declined, reversed_, unhonoured = number(30), number(31), number(32), number(33)
+    paid = client.charge_code(f"{attached}W1", attached, 12000, WECHAT)
+    client.submit_application(application_body(attached, "AAAQEAYEAUDAOCAJBIFQYDIOB4", payment_method="code",
+                                               payments=[{"reference": f"{attached}W1", "amount_fen": 12000,
+                                                          "method": "code", "gateway_txn_id": paid.gateway_txn_id}]),
+                              "key-" + attached)
+    client.charge_code(f"{declined}W1", declined, 12051, "124567890123456789")
+    client.charge_code(f"{reversed_}W1", reversed_, 6000, ALIPAY)
+    client.cancel_code_payment(f"{reversed_}W1")
+    client.charge_code(f"{unhonoured}W1", unhonoured, 1500, "114567890123456789")  # a fresh code: one use each
+    today = datetime.now(UTC).astimezone().date()
+    client.reconciliation_report(today, [{"reference": f"{attached}W1", "application_no": attached,
+                                          "amount_fen": 12000, "method": "code"}])
+
+    report = reconcile_code_payments(central.central, today)
+    assert [(m.kind, m.reference) for m in report.mismatches] == [("not_honoured", f"{unhonoured}W1")], \
+        report.render_text()
+    assert (report.gateway_charged_fen, report.gateway_returned_fen) == (12000 + 6000 + 1500, 6000)
+    assert (report.central_charged_fen, report.central_returned_fen) == (12000 + 6000 + 1500, 6000)
+
+    client.cancel_code_payment(f"{unhonoured}W1")
+    with central.central.database.write() as session:  # a central record lost (restored from a backup)
+        session.delete(session.get(CodePayment, f"{attached}W1"))
+    report = reconcile_code_payments(central.central, today)
+    assert sorted((m.kind, m.reference) for m in report.mismatches) == [("missing_on_central", f"{attached}W1")]
+    assert "MISMATCH" in report.render_text() and report.to_dict()["ok"] is False
