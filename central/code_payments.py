@@ -343,9 +343,11 @@ class CodePaymentService:
         elif status is GatewayStatus.CLOSED:
             self._record(work, "query:answer", "cancelled", result)
         elif status is GatewayStatus.REVERSED:
-            self._record(work, "query:answer", "reversed", result, refunded_fen=result.charged_fen)
+            self._record(work, "query:answer", "reversed", result, charged_fen=result.charged_fen,
+                         refunded_fen=result.refunded_fen or result.charged_fen)
         elif status is GatewayStatus.REFUNDED:
-            self._record(work, "query:answer", "refunded", result, refunded_fen=result.refunded_fen)
+            self._record(work, "query:answer", "refunded", result, charged_fen=result.charged_fen,
+                         refunded_fen=result.refunded_fen)
         elif status is GatewayStatus.NOT_FOUND:
             # Never seen: close the id at the gateway first, so a request still on its way cannot pay.
             self._record(work, "query:not_found", None, result)
@@ -358,8 +360,11 @@ class CodePaymentService:
         result = gateway.reverse(work.reference)
         if result.status is GatewayStatus.REVERSED:
             moved = result.charged_fen > 0 or (work.charged_fen > 0 and not never_seen)
-            self._record(work, "reverse:answer", "reversed" if moved else "cancelled", result,
-                         refunded_fen=result.charged_fen or (work.charged_fen if moved else 0))
+            given_back = result.charged_fen or (work.charged_fen if moved else 0)
+            changes: dict[str, Any] = {"refunded_fen": given_back}
+            if moved:  # it may have been paid after we last looked (the applicant confirmed late)
+                changes["charged_fen"] = work.charged_fen or given_back
+            self._record(work, "reverse:answer", "reversed" if moved else "cancelled", result, **changes)
         elif result.status is GatewayStatus.RETRY:
             self._record(work, "reverse:retry", "reversing", result)
         elif result.status is GatewayStatus.DECLINED:

@@ -182,6 +182,12 @@ class MicropayGateway:
             raise GatewayOutcomeUnknown(f"query {order_id}: unknown trade state {state[:20]!r}")
         if status is GatewayStatus.CLOSED or status is GatewayStatus.PAYING:
             return self._result(status, order_id, answer, charged_fen=0)
+        if status is GatewayStatus.REVERSED:
+            # REVOKED says nothing about money: refund_fee is what was given back, so what was taken
+            returned = _fen(answer.get("refund_fee"))
+            if returned == 0:
+                return self._result(GatewayStatus.CLOSED, order_id, answer, charged_fen=0)
+            return self._result(status, order_id, answer, charged_fen=returned)
         return self._result(status, order_id, answer)
 
     def reverse(self, order_id: str) -> GatewayResult:
