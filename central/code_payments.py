@@ -61,6 +61,7 @@ from central.gateway.interface import (
 from central.models import CodePayment, CodePaymentEvent
 from central.schemas import CodeChargeIn, CodePaymentOut
 from central.sealing import Sealer
+from drivers.payment.crashpoint import crash_point
 from kiosk.domain.payment_codes import PaymentCodeRefused, parse_payment_code
 from kiosk.domain.progress_code import InvalidApplicationNumber, parse_application_no
 
@@ -215,6 +216,7 @@ class CodePaymentService:
                             wallet=code.wallet.value, code=code.masked)
         if replay:
             return self.status(kiosk_id, body.reference, replayed=True)  # type: ignore[return-value]
+        crash_point("central.pay.recorded")
         work = _Work(body.reference, "charging", body.amount_fen, 0, 0, None, owner)
         try:
             self._send_pay(gateway, work, body)
@@ -239,6 +241,7 @@ class CodePaymentService:
             log.warning("code payment %s: outcome unknown (%s); querying", body.reference, exc)
             self._step(gateway, dataclass_replace(work, state="unknown"))
             return
+        crash_point("central.pay.answered")
         if result.status is GatewayStatus.PAID:
             self._record(work, "pay:answer", "paid", result, charged_fen=result.charged_fen or body.amount_fen,
                          paid_at=result.paid_at or self._clock())

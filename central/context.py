@@ -55,7 +55,8 @@ class Central:
         applications = ApplicationService(database, sealer, clock=utc_now, today=local_today, on_sms=sms.wake)
         if gateway is None and settings.gateway_file is not None:
             gateway = load_gateway(settings.gateway_file)
-        code_payments = CodePaymentService(database, sealer, gateway, clock=utc_now)
+        code_payments = CodePaymentService(database, sealer, gateway, clock=utc_now,
+                                           lease_seconds=settings.code_lease_seconds)
         applications.code_payments = code_payments
         return cls(settings=settings, database=database, sealer=sealer, verifier=KioskVerifier(database, sealer),
                    applications=applications, sms=sms, catalogue=CatalogueFile(settings.catalogue_file),

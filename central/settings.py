@@ -23,6 +23,7 @@ ENV_CATALOGUE = "KIOSK_CENTRAL_CATALOGUE"
 ENV_SMS_SENDER = "KIOSK_CENTRAL_SMS_SENDER"
 ENV_SECURE_COOKIES = "KIOSK_CENTRAL_SECURE_COOKIES"
 ENV_GATEWAY = "KIOSK_CENTRAL_GATEWAY"
+ENV_CODE_LEASE = "KIOSK_CENTRAL_CODE_LEASE"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class CentralSettings:
     """Mark the console's cookies Secure (set it when the service is reached over HTTPS)."""
     gateway_file: Path | None = None
     """The payment gateway for mobile payment codes (central/gateway/config.py); none: code payments off."""
+    code_lease_seconds: float = 60.0
+    """How long one request may work on one code payment before another may take over (it must
+    outlast the gateway adapter's timeouts; central/code_payments.py)."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> CentralSettings:
@@ -50,6 +54,7 @@ class CentralSettings:
             sms_sender=env.get(ENV_SMS_SENDER) or None,
             secure_cookies=env.get(ENV_SECURE_COOKIES, "") in ("1", "true", "yes"),
             gateway_file=Path(env[ENV_GATEWAY]) if env.get(ENV_GATEWAY) else None,
+            code_lease_seconds=float(env.get(ENV_CODE_LEASE) or 60.0),
         )
 
     def to_environment(self) -> dict[str, str]:
@@ -59,6 +64,7 @@ class CentralSettings:
             env[ENV_SMS_SENDER] = self.sms_sender
         if self.gateway_file is not None:
             env[ENV_GATEWAY] = str(self.gateway_file)
+        env[ENV_CODE_LEASE] = str(self.code_lease_seconds)
         return env
 
     def with_(self, **changes: object) -> CentralSettings:

@@ -41,13 +41,47 @@ from tests.crash.sqlite_ledger import SqliteLedger
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_TIMEOUT = 60.0
-RECOVERY_ROUNDS = 8  # a central request still finishing may keep a payment in doubt for one more round
+RECOVERY_ROUNDS = 12  # a payment stays in doubt while a central request (or a dead one's 2 s claim) holds it
 
 
 def _lines(stream: Any) -> queue.Queue[str]:
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
     return lines
+
+
+class CentralProcess:
+    """``kiosk-central serve`` in a process of its own, on a fixed port, that can die and come back."""
+
+    def __init__(self, data_dir: Path, gateway_file: Path) -> None:
+        self.data_dir = data_dir
+        self.gateway_file = gateway_file
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self, kill_at: str | None = None) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "KIOSK_CRASH_AT"}
+        env["KIOSK_CENTRAL_CODE_LEASE"] = "2"  # a dead process's claim on a payment expires quickly here
+        if kill_at:
+            env["KIOSK_CRASH_AT"] = kill_at
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "central", "serve", "--data-dir", str(self.data_dir), "--port", str(self.port),
+             "--gateway", str(self.gateway_file), "--no-access-log"], cwd=ROOT, env=env, stderr=subprocess.PIPE,
+            text=True)
+        logged = _lines(self.proc.stderr)
+        while "Uvicorn running on" not in logged.get(timeout=60):  # logged once the socket listens
+            pass
+
+    def wait_killed(self) -> None:
+        assert self.proc is not None
+        assert self.proc.wait(timeout=60) == -signal.SIGKILL
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(timeout=30)
 
 
 @dataclass
@@ -57,6 +91,7 @@ class Stack:
     gateway_url: str
     control: SimulatorControl
     api: ApiClient
+    central: CentralProcess
 
 
 @pytest.fixture(scope="module")
@@ -71,26 +106,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     added = subprocess.run([sys.executable, "-m", "central", "add-kiosk", "KIOSK001", "--data-dir", str(tmp),
                             "--secret-file", str(secret_file)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert added.returncode == 0, added.stderr
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    central = subprocess.Popen([sys.executable, "-m", "central", "serve", "--data-dir", str(tmp), "--port", str(port),
-                                "--gateway", str(gateway_file), "--no-access-log"],
-                               cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    logged = _lines(central.stderr)
-    while "Uvicorn running on" not in logged.get(timeout=60):  # logged once the socket listens
-        pass
+    central = CentralProcess(tmp, gateway_file)
+    central.start()
     secret = secret_file.read_text().strip()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{central.port}"
     control = SimulatorControl(started["url"])
     api = ApiClient(url, "KIOSK001", bytes.fromhex(secret), get_retries=0)
     try:
-        yield Stack(url, secret, started["url"], control, api)
+        yield Stack(url, secret, started["url"], control, api, central)
     finally:
         api.close()
         control.close()
-        central.send_signal(signal.SIGINT)
-        central.wait(timeout=30)
+        central.stop()
         assert gateway.stdin is not None
         gateway.stdin.close()
         gateway.wait(timeout=30)
@@ -123,6 +150,7 @@ class Scenario:
     before_restart: tuple[str, ...] = ()  # "abandon", "advance:<s>" (the gateway's clock), "next_day"
     recover_kill_at: str | None = None  # the first recovery dies here too
     read_timeout: float = 10.0  # the kiosk's, towards the central service
+    central_kill_at: str | None = None  # the central service dies here while charging (then restarts)
     expect_pay: str | None = None  # pay's own answer when it was not killed
     expect: str = "paid"  # paid / not_charged / reversed / refunded
 
@@ -178,6 +206,12 @@ SCENARIOS = [
     Scenario("fault-reverse-refused-while-confirming", script="pays_after:70",
              faults=(("refuse_reverse_while_paying", None),), expect_pay="reversed", expect="reversed"),
     Scenario("fault-network-drop-then-killed", "code.answer_received", amount=12098),
+    # -- the central service killed while charging (write-ahead row, lease taken over after restart) -----
+    Scenario("central-killed-before-asking-the-gateway", central_kill_at="central.pay.recorded",
+             expect_pay="unknown", expect="not_charged"),
+    Scenario("central-killed-after-the-gateway-charged", central_kill_at="central.pay.answered",
+             expect_pay="unknown"),
+    Scenario("central-killed-and-the-kiosk-too", "code.unknown_journaled", central_kill_at="central.pay.answered"),
     Scenario("fault-never-confirms-then-killed", "code.answer_received", script="never_pays", expect="not_charged"),
 ]
 
@@ -196,6 +230,9 @@ def test_code_crash_point(scenario: Scenario, stack: Stack, tmp_path: Path) -> N
     ledger = SqliteLedger(tmp_path / "ledger.db")
     ledger.add(app)
 
+    if scenario.central_kill_at:
+        stack.central.stop()
+        stack.central.start(kill_at=scenario.central_kill_at)
     pay_args = ["pay", app, str(scenario.amount), code] + (["--abandon-on-waiting"] if scenario.abandon_on_waiting
                                                            else [])
     paid = run_child(stack, tmp_path, *pay_args, kill_at=scenario.kill_at, read_timeout=scenario.read_timeout)
@@ -204,6 +241,9 @@ def test_code_crash_point(scenario: Scenario, stack: Stack, tmp_path: Path) -> N
     else:
         assert child_json(paid)["status"] == scenario.expect_pay, paid.stdout
 
+    if scenario.central_kill_at:
+        stack.central.wait_killed()
+        stack.central.start()
     stack.control.call("clear_faults")
     for action in scenario.before_restart:
         if action == "abandon":
