@@ -153,14 +153,12 @@ class CodePaymentService:
             yield work
         finally:
             if work is not None:
-                with self._db.write() as session:
-                    session.execute(update(CodePayment).where(CodePayment.reference == reference,
-                                                              CodePayment.lease_owner == work.owner)
-                                    .values(lease_until=0.0, lease_owner=""))
+                self._release(reference, work.owner)
 
     def _record(self, work: _Work, event: str, state: str | None, result: GatewayResult | None = None,
-                **changes: Any) -> None:
-        """Write what the gateway said (and the state it leads to) under our lease."""
+                release: bool = False, **changes: Any) -> None:
+        """Write what the gateway said (and the state it leads to) under our lease; ``release``
+        gives the lease up in the same transaction (one commit instead of two)."""
         with self._db.write() as session:
             row = session.get(CodePayment, work.reference)
             if row is None or row.lease_owner != work.owner:
@@ -182,6 +180,8 @@ class CodePaymentService:
             if state is not None:
                 row.state = state
             row.updated_at = self._clock()
+            if release:
+                row.lease_until, row.lease_owner = 0.0, ""
             self._event(session, work.reference, event, **detail)
 
     # -- the kiosk's requests -----------------------------------------------------------------------
@@ -221,11 +221,19 @@ class CodePaymentService:
         try:
             self._send_pay(gateway, work, body)
         finally:
-            with self._db.write() as session:
-                session.execute(update(CodePayment).where(CodePayment.reference == body.reference,
-                                                          CodePayment.lease_owner == owner)
-                                .values(lease_until=0.0, lease_owner=""))
+            self._release(body.reference, owner)
         return self.status(kiosk_id, body.reference, refresh=False)  # type: ignore[return-value]
+
+    def _release(self, reference: str, owner: str) -> None:
+        """Give the lease up, unless that was done already with the last write (a read, no commit)."""
+        with self._db.read() as session:
+            row = session.get(CodePayment, reference)
+            if row is None or row.lease_owner != owner:
+                return
+        with self._db.write() as session:
+            session.execute(update(CodePayment).where(CodePayment.reference == reference,
+                                                      CodePayment.lease_owner == owner)
+                            .values(lease_until=0.0, lease_owner=""))
 
     def _send_pay(self, gateway: PaymentGateway, work: _Work, body: CodeChargeIn) -> None:
         order = GatewayOrder(body.reference, body.auth_code, body.amount_fen)
@@ -233,7 +241,7 @@ class CodePaymentService:
             result = gateway.pay(order)
         except GatewayUnreachable as exc:
             # Nothing left this process, so nothing happened: declined, and the reference is spent.
-            self._record(work, "pay:unreachable", "declined", result_code="GATEWAY_UNREACHABLE")
+            self._record(work, "pay:unreachable", "declined", release=True, result_code="GATEWAY_UNREACHABLE")
             log.warning("code payment %s: gateway unreachable: %s", body.reference, exc)
             return
         except GatewayError as exc:
@@ -243,12 +251,12 @@ class CodePaymentService:
             return
         crash_point("central.pay.answered")
         if result.status is GatewayStatus.PAID:
-            self._record(work, "pay:answer", "paid", result, charged_fen=result.charged_fen or body.amount_fen,
-                         paid_at=result.paid_at or self._clock())
+            self._record(work, "pay:answer", "paid", result, release=True,
+                         charged_fen=result.charged_fen or body.amount_fen, paid_at=result.paid_at or self._clock())
         elif result.status is GatewayStatus.PAYING:
-            self._record(work, "pay:answer", "paying", result)
+            self._record(work, "pay:answer", "paying", result, release=True)
         else:
-            self._record(work, "pay:answer", "declined", result)
+            self._record(work, "pay:answer", "declined", result, release=True)
 
     def status(self, kiosk_id: str, reference: str, *, refresh: bool = True,
                replayed: bool = False) -> CodePaymentOut | None:
