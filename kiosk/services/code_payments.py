@@ -51,7 +51,7 @@ from kiosk.services.payment_journal import (
     PaymentJournal,
 )
 from kiosk.services.payment_reconciliation import CodeReconciliationReport, compare_code_payments
-from kiosk.services.payments import ApplicationLedger, PaymentHealth, RecoveryItem, RecoveryReport
+from kiosk.services.payments import ApplicationLedger, PaymentHealth, RecoveryItem, RecoveryReport, journal_health
 
 log = logging.getLogger(__name__)
 
@@ -182,23 +182,13 @@ class CodePaymentService:
                 log.exception("code payments: event handler failed on %s", type(event).__name__)
 
     def _update_health(self) -> PaymentHealth:
-        unfinished = self.journal.unfinished("code")
-        in_doubt = [e for e in unfinished if e.in_doubt]
-        details = []
-        if not self._reachable:
-            details.append("CentralUnreachable")
-        if in_doubt:
-            details.append("UnresolvedPayment")
-        if len(unfinished) > len(in_doubt):
-            details.append("ReversalPending")
-        self._accepting = self._reachable and not in_doubt
-        state: Literal["ok", "degraded", "offline"] = (
-            "offline" if not self._reachable else "degraded" if details else "ok")
-        health = PaymentHealth(state, tuple(details), len(unfinished))
+        health, self._accepting = journal_health(self.journal.unfinished("code"), reachable=self._reachable,
+                                                 unreachable="CentralUnreachable")
         if health != self._health:
             self._health = health
-            if state != "ok":
-                log.error("code payments: health alarm: %s (%d unresolved)", ", ".join(details), len(unfinished))
+            if health.state != "ok":
+                log.error("code payments: health alarm: %s (%d unresolved)", ", ".join(health.details),
+                          health.unresolved)
             self._emit(CodePaymentHealthChanged(health))
         return health
 

@@ -38,6 +38,7 @@ from kiosk.domain.progress_code import format_application_no
 from kiosk.services.api import ApiClient
 from kiosk.services.payment_journal import ATTACHED, DECLINED, REFUNDED, VOIDED, PaymentJournal
 from tests.crash.sqlite_ledger import SqliteLedger
+from tests.crash.test_payment_crash import child_json
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_TIMEOUT = 60.0
@@ -132,11 +133,6 @@ def run_child(stack: Stack, data_dir: Path, *args: str, kill_at: str | None = No
         [sys.executable, "-m", "tests.crash.code_payment_child", "--central", stack.central_url, "--secret",
          stack.secret, "--gateway-control", stack.gateway_url, "--dir", str(data_dir), "--read-timeout",
          str(read_timeout), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT)
-
-
-def child_json(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
-    assert done.returncode == 0, f"child failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @dataclass(frozen=True)
