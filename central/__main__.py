@@ -34,6 +34,8 @@ def _settings(args: argparse.Namespace) -> CentralSettings:
         settings = replace(settings, catalogue_file=Path(args.catalogue))
     if getattr(args, "sms_sender", None):
         settings = replace(settings, sms_sender=args.sms_sender)
+    if getattr(args, "gateway", None):
+        settings = replace(settings, gateway_file=Path(args.gateway))
     return settings
 
 
@@ -69,6 +71,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         uvicorn.run(create_app(settings), **common)
     return 0
+
+
+def cmd_code_payments(args: argparse.Namespace) -> int:
+    """``sweep``: resolve code payments left unfinished; ``reconcile``: the day's three-way check."""
+    from datetime import date, timedelta
+
+    from central.code_reconciliation import reconcile_code_payments
+    from central.context import Central
+
+    settings = _settings(args)
+    database, _ = _database_and_sealer(settings)
+    central = Central.build(settings, database=database)
+    if central.code_payments.gateway is None:
+        print("no payment gateway configured (--gateway FILE or $KIOSK_CENTRAL_GATEWAY)", file=sys.stderr)
+        return 2
+    if args.action == "sweep":
+        for payment in central.code_payments.sweep(stale_after=timedelta(minutes=args.stale_minutes)):
+            print(f"{payment.reference} {payment.state}")
+        return 0
+    report = reconcile_code_payments(central, date.fromisoformat(args.day) if args.day else central.today())
+    print(report.render_text())
+    return 0 if report.ok else 1
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -164,7 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--sms-sender", help="module:factory of an SMS sender (default: record only)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument("--no-access-log", action="store_true", help="do not log every request")
+    serve.add_argument("--gateway", help="payment gateway file for mobile payment codes (central/gateway/config.py)")
     serve.set_defaults(func=cmd_serve)
+
+    codes = commands.add_parser("code-payments", parents=[common], help="mobile payment codes: sweep, reconcile")
+    codes.add_argument("action", choices=["sweep", "reconcile"])
+    codes.add_argument("--gateway", help="payment gateway file (default: $KIOSK_CENTRAL_GATEWAY)")
+    codes.add_argument("--day", help="reconcile: the day, YYYY-MM-DD (default: today)")
+    codes.add_argument("--stale-minutes", type=float, default=5.0, help="sweep: unfinished for this long")
+    codes.set_defaults(func=cmd_code_payments)
 
     migrate = commands.add_parser("migrate", parents=[common], help="bring the schema up to date")
     migrate.set_defaults(func=cmd_migrate)

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from central.code_payments import CodePaymentService
 from central.db import Database
 from central.kiosk_auth import ReplayedRequest
 from central.models import Application, Payment, ReusablePhoto, SmsMessage, StatusEvent
@@ -68,7 +69,8 @@ _INSERT_PAYMENT = insert(Payment.__table__)
 _INSERT_SMS = insert(SmsMessage.__table__)
 _FIND_KEY_OR_NUMBER = (
     select(Application.application_no, Application.kiosk_id, Application.idempotency_key,
-           Application.request_digest, Application.received_at, Application.expected_ready_on)
+           Application.request_digest, Application.received_at, Application.expected_ready_on,
+           Application.payment_method)
     .where(or_(and_(Application.kiosk_id == bindparam("kiosk_id"), Application.idempotency_key == bindparam("key")),
                Application.application_no == bindparam("number"))))
 
@@ -123,6 +125,18 @@ def progress_items(body: ApplicationIn) -> list[dict[str, Any]]:
             for item in body.items]
 
 
+def payment_method_of(body: ApplicationIn) -> str | None:
+    """card / code / counter: as the kiosk says, else the first payment's method."""
+    if body.payment_method is not None:
+        return body.payment_method
+    return body.payments[0].method if body.payments else None
+
+
+def timeline_method(payment: PaymentIn) -> str:
+    """What a timeline entry shows of a payment: ``card``, or the wallet of a code payment."""
+    return (payment.wallet or "code") if payment.method == "code" else "card"
+
+
 def label(stage: str) -> LocalText:
     zh, en = LABELS[Stage(stage)]
     return LocalText(zh=zh, en=en)
@@ -146,6 +160,12 @@ class StaffView:
     rejection_reason: str | None
     timeline: list[TimelineEntry]
     next_stages: tuple[Stage, ...]
+    payment_method: str | None = None
+    payments: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def awaiting_counter_payment(self) -> bool:
+        return self.stage == Stage.AWAITING_PAYMENT.value
 
 
 class ApplicationService:
@@ -156,6 +176,7 @@ class ApplicationService:
         self._clock = clock
         self._today = today
         self._on_sms = on_sms
+        self.code_payments: CodePaymentService | None = None  # set by Central.build: filing attaches code payments
 
     # -- filing --------------------------------------------------------------------------------
 
@@ -176,7 +197,7 @@ class ApplicationService:
             photo_key = self._sealer.lookup_key("id_number", body.id_number.upper())
             photo = (photo_key, self._sealer.seal(base64.b64decode(body.photo_jpeg_base64), f"photo:{photo_key}"))
         sms_phone = None
-        if body.phone:
+        if body.phone and payment_method_of(body) != "counter":  # told "received" once paid at the counter
             sms_phone = self._sealer.seal(body.phone.encode("ascii"), phone_aad(no, "received"))
 
         def job(session: Session) -> _Filed:
@@ -235,7 +256,8 @@ class ApplicationService:
         existing = mine[0]
         if not hmac.compare_digest(existing.request_digest, digest):
             raise IdempotencyConflict(key)
-        return ApplicationReceipt(application_no=existing.application_no, stage=Stage.RECEIVED.value,
+        first = Stage.AWAITING_PAYMENT if existing.payment_method == "counter" else Stage.RECEIVED
+        return ApplicationReceipt(application_no=existing.application_no, stage=first.value,
                                   received_at=existing.received_at, expected_ready_on=existing.expected_ready_on)
 
     def _insert(self, session: Session, body: ApplicationIn, *, kiosk_id: str, key: str, digest: str,
@@ -245,19 +267,27 @@ class ApplicationService:
         now = self._clock()
         ready_on = expected_ready_on(self._today(), body.green_channel)
         no = body.application_no
+        method = payment_method_of(body)
+        stage = Stage.AWAITING_PAYMENT if method == "counter" else Stage.RECEIVED
         connection = session.connection()
         connection.execute(_INSERT_APPLICATION, {
             "application_no": no, "kiosk_id": kiosk_id, "idempotency_key": key, "request_digest": digest,
             "access_token_hash": body.access_token_hash, "service": body.service,
             "collection_method": body.collection_method, "green_channel": body.green_channel,
             "total_fen": body.total_fen, "language": body.language, "filed_at": body.filed_at, "received_at": now,
-            "expected_ready_on": ready_on, "stage": Stage.RECEIVED.value, "stage_changed_at": now,
+            "expected_ready_on": ready_on, "stage": stage.value, "stage_changed_at": now,
             "sealed_details": sealed.details, "items": progress_items(body),
-            "verification_hash": sealed.verification_hash, "failed_lookups": 0})
-        connection.execute(_INSERT_EVENT, {"application_no": no, "stage": Stage.RECEIVED.value, "at": now,
-                                           "tracking_no": None, "reason": None, "actor": f"kiosk:{kiosk_id}"})
+            "verification_hash": sealed.verification_hash, "failed_lookups": 0, "payment_method": method})
+        shown = "counter" if method == "counter" else timeline_method(body.payments[-1]) if body.payments else None
+        connection.execute(_INSERT_EVENT, {"application_no": no, "stage": stage.value, "at": now,
+                                           "tracking_no": None, "reason": None, "actor": f"kiosk:{kiosk_id}",
+                                           "payment_method": shown})
         if body.payments:
             connection.execute(_INSERT_PAYMENT, [self._payment_values(kiosk_id, no, p, now) for p in body.payments])
+            for payment in body.payments:
+                if payment.method == "code" and self.code_payments is not None:
+                    self.code_payments.attach(session, kiosk_id=kiosk_id, application_no=no,
+                                              reference=payment.reference, amount_fen=payment.amount_fen, now=now)
         if sealed.photo is not None:
             self._keep_photo(session, key=sealed.photo[0], jpeg_sealed=sealed.photo[1], no=no,
                              taken_on=body.filed_at.date(), now=now)
@@ -266,7 +296,7 @@ class ApplicationService:
                 "application_no": no, "event": "received", "phone_sealed": sealed.phone, "state": "pending",
                 "text": message_text("received", body.language, no, expected_ready_on=ready_on), "attempts": 0,
                 "created_at": now, "next_attempt_at": now, "sent_at": None, "last_error": None})
-        return ApplicationReceipt(application_no=no, stage=Stage.RECEIVED.value, received_at=now,
+        return ApplicationReceipt(application_no=no, stage=stage.value, received_at=now,
                                   expected_ready_on=ready_on)
 
     def _payment_values(self, kiosk_id: str, no: str, payment: PaymentIn, now: datetime) -> dict[str, object]:
@@ -274,7 +304,8 @@ class ApplicationService:
                 "amount_fen": payment.amount_fen, "approved_at": payment.approved_at, "received_at": now,
                 "terminal_id": payment.terminal_id, "auth_code": payment.auth_code,
                 "card_masked": payment.card_masked, "trace_no": payment.trace_no, "batch_no": payment.batch_no,
-                "rrn": payment.rrn, "merchant_id": payment.merchant_id}
+                "rrn": payment.rrn, "merchant_id": payment.merchant_id, "method": payment.method,
+                "wallet": payment.wallet, "gateway_txn_id": payment.gateway_txn_id}
 
     def _payment_row(self, kiosk_id: str, no: str, payment: PaymentIn, now: datetime) -> Payment:
         return Payment(**self._payment_values(kiosk_id, no, payment, now))
@@ -333,7 +364,7 @@ class ApplicationService:
             paid = sum(session.scalars(select(Payment.amount_fen).where(Payment.application_no == application_no)))
             return ApplicationSummary(application_no=app.application_no, stage=app.stage,
                                       received_at=app.received_at, expected_ready_on=app.expected_ready_on,
-                                      paid_fen=paid)
+                                      paid_fen=paid, payment_method=self._method(session, app))
 
     def progress(self, application_no: str, token: str) -> ProgressOut | None:
         """The timeline for a receipt's number and token; None when either is wrong (the caller
@@ -381,11 +412,21 @@ class ApplicationService:
             app.failed_lookups = 0
             return self._progress_out(session, app)
 
+    @staticmethod
+    def _method(session: Session, app: Application) -> str | None:
+        """Applications filed before migration 0004 have no method: card when they have a payment."""
+        if app.payment_method is not None:
+            return app.payment_method
+        paid = session.scalar(select(Payment.reference).where(Payment.application_no == app.application_no).limit(1))
+        return "card" if paid is not None else None
+
     def _progress_out(self, session: Session, app: Application) -> ProgressOut:
+        due = app.total_fen if app.stage == Stage.AWAITING_PAYMENT.value else 0
         return ProgressOut(application_no=app.application_no, stage=app.stage, label=label(app.stage),
                            collection_method=app.collection_method, expected_ready_on=app.expected_ready_on,
                            tracking_no=app.tracking_no, rejection_reason=app.rejection_reason,
-                           timeline=self._timeline(session, app.application_no), items=self._items(app))
+                           timeline=self._timeline(session, app.application_no), items=self._items(app),
+                           payment_method=self._method(session, app), amount_due_fen=due)
 
     def _items(self, app: Application) -> list[ProgressItem]:
         """The items applied for. Applications filed before the ``items`` column existed have
@@ -411,7 +452,7 @@ class ApplicationService:
         events = session.scalars(select(StatusEvent).where(StatusEvent.application_no == application_no)
                                  .order_by(StatusEvent.at, StatusEvent.id))
         return [TimelineEntry(stage=e.stage, label=label(e.stage), at=e.at, tracking_no=e.tracking_no,
-                              reason=e.reason) for e in events]
+                              reason=e.reason, payment_method=e.payment_method) for e in events]
 
     def staff_view(self, application_no: str) -> StaffView | None:
         with self._db.read() as session:
@@ -425,7 +466,54 @@ class ApplicationService:
                 total_fen=app.total_fen, paid_fen=paid, received_at=app.received_at,
                 expected_ready_on=app.expected_ready_on, tracking_no=app.tracking_no,
                 rejection_reason=app.rejection_reason, timeline=self._timeline(session, application_no),
-                next_stages=allowed_next(Stage(app.stage), app.collection_method))
+                next_stages=allowed_next(Stage(app.stage), app.collection_method),
+                payment_method=self._method(session, app),
+                payments=tuple({"reference": p.reference, "method": p.method, "wallet": p.wallet,
+                                "amount_fen": p.amount_fen, "card_masked": p.card_masked,
+                                "gateway_txn_id": p.gateway_txn_id, "auth_code": p.auth_code}
+                               for p in session.scalars(select(Payment).where(Payment.application_no == application_no)
+                                                        .order_by(Payment.received_at, Payment.reference))))
+
+    # -- paying at the counter (staff) ---------------------------------------------------------
+
+    def record_counter_payment(self, application_no: str, *, amount_fen: int, actor: str,
+                               receipt_no: str = "") -> str:
+        """The applicant paid ``amount_fen`` in cash at the counter for an application filed
+        "awaiting payment at the counter": record the payment (reference ``{no}K1``), move it to
+        ``received`` (the working days start now) and tell the applicant. Returns the reference.
+        Raises :class:`StageChangeError` when it is not awaiting payment or the amount is not the
+        fee, :class:`UnknownApplication` for a number that does not exist."""
+        receipt_no = receipt_no.strip()[:16]
+        with self._db.write() as session:
+            app = session.scalar(select(Application).where(Application.application_no == application_no)
+                                 .with_for_update())
+            if app is None:
+                raise UnknownApplication(application_no)
+            if app.stage != Stage.AWAITING_PAYMENT.value:
+                raise StageChangeError(f"an application that is {app.stage} is not awaiting payment at the counter")
+            if amount_fen != app.total_fen:
+                raise StageChangeError(f"the fee is {app.total_fen / 100:.2f} yuan, not {amount_fen / 100:.2f}")
+            now = self._clock()
+            reference = f"{application_no}K1"
+            session.add(Payment(reference=reference, application_no=application_no, kiosk_id=app.kiosk_id,
+                                amount_fen=amount_fen, approved_at=now, received_at=now, terminal_id="counter",
+                                auth_code=receipt_no, card_masked="", trace_no="", batch_no="", rrn="",
+                                merchant_id="", method="cash", wallet="", gateway_txn_id=""))
+            app.stage = Stage.RECEIVED.value
+            app.stage_changed_at = now
+            app.expected_ready_on = expected_ready_on(self._today(), app.green_channel)
+            session.add(StatusEvent(application_no=application_no, stage=Stage.RECEIVED.value, at=now,
+                                    tracking_no=None, reason=None, actor=actor, payment_method="cash"))
+            sealed = self._sealer.open_json(app.sealed_details, details_aad(application_no))
+            phone = sealed.get("phone")
+            if phone:
+                enqueue_sms(session, self._sealer, application_no=application_no, event="received", phone=phone,
+                            text=message_text("received", app.language, application_no,
+                                              expected_ready_on=app.expected_ready_on), now=now)
+        log.info("application %s paid in cash at the counter (%s)", application_no, actor)
+        if phone:
+            self._on_sms()
+        return reference
 
     # -- stage changes (staff) -----------------------------------------------------------------
 

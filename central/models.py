@@ -109,6 +109,9 @@ class Application(Base):
     # applications filed before migration 0003 (their codes are read from the sealed copy).
     items: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     verification_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # card / code / counter: how the applicant paid (NULL before migration 0004; read "card" when
+    # it has payments). "counter": filed unpaid, stage awaiting_payment until the counter takes cash.
+    payment_method: Mapped[str | None] = mapped_column(String(16), nullable=True)
     failed_lookups: Mapped[int] = mapped_column(Integer, default=0)
     lookup_locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
@@ -123,6 +126,9 @@ class StatusEvent(Base):
     tracking_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     actor: Mapped[str] = mapped_column(String(64))
+    # The payment this event records, shown on the timeline: card / wechat / alipay / unionpay /
+    # cash, or "counter" on an application filed to be paid at the counter.
+    payment_method: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Payment(Base):
@@ -141,6 +147,52 @@ class Payment(Base):
     batch_no: Mapped[str] = mapped_column(String(16), default="")
     rrn: Mapped[str] = mapped_column(String(32), default="")
     merchant_id: Mapped[str] = mapped_column(String(32), default="")
+    method: Mapped[str] = mapped_column(String(8), default="card", server_default="card")  # card / code / cash
+    wallet: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    gateway_txn_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class CodePayment(Base):
+    """A mobile payment code charged through the gateway (central/code_payments.py has the states).
+
+    Written *before* the gateway is asked to charge, keyed by the kiosk's payment reference (also
+    the gateway's order id), so a charge is sent once per reference, ever. The payment code itself
+    is never stored: its masked form, and an HMAC of the request for idempotency."""
+
+    __tablename__ = "code_payments"
+
+    reference: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(8), index=True)
+    application_no: Mapped[str] = mapped_column(String(18), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    wallet: Mapped[str] = mapped_column(String(16), default="")
+    code_masked: Mapped[str] = mapped_column(String(32), default="")
+    request_digest: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    gateway: Mapped[str] = mapped_column(String(32), default="")
+    gateway_txn_id: Mapped[str] = mapped_column(String(64), default="")
+    result_code: Mapped[str] = mapped_column(String(32), default="")
+    charged_fen: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
+    refund_reference: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    attached_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    lease_until: Mapped[float] = mapped_column(Float, default=0.0)
+    lease_owner: Mapped[str] = mapped_column(String(32), default="")
+
+
+class CodePaymentEvent(Base):
+    """Append-only history of a code payment: every exchange with the gateway, before and after."""
+
+    __tablename__ = "code_payment_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(32), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    event: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class Notice(Base):

@@ -1,4 +1,4 @@
-"""Daily reconciliation: a kiosk's list of the day's approved card payments against the central record.
+"""Daily reconciliation: a kiosk's list of the day's approved card and code payments against the central record.
 
 The kiosk sends one report per business day (``PUT``, so sending it again replaces it). The answer
 names every reference the central service has not seen (usually an application still queued in
@@ -30,9 +30,9 @@ def reconcile(database: Database, *, kiosk_id: str, day: date, body: Reconciliat
     kiosk_amounts = {p.reference: p.amount_fen for p in body.payments}
     with database.write() as session:
         when = func.coalesce(Payment.approved_at, Payment.received_at)
-        central_amounts = dict(session.execute(
+        central_amounts = dict(session.execute(  # cash taken at the counter is not the kiosk's to report
             select(Payment.reference, Payment.amount_fen).where(Payment.kiosk_id == kiosk_id, when >= start,
-                                                               when < end)).all())
+                                                               when < end, Payment.method != "cash")).all())
         # A payment listed by the kiosk may be stamped on the neighbouring day centrally (clock
         # skew at midnight): look those references up directly before calling them missing.
         listed = [r for r in kiosk_amounts if r not in central_amounts]

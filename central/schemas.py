@@ -123,6 +123,10 @@ class PaymentIn(BaseModel):
     batch_no: Line(16) = ""
     rrn: Line(32) = ""
     merchant_id: Line(32) = ""
+    method: Literal["card", "code"] = Field(default="card", description="card (the kiosk's terminal) or code "
+                                            "(a mobile payment code charged through POST /v1/payments/code)")
+    wallet: Annotated[str, StringConstraints(pattern=r"^[a-z]{0,16}$")] = ""
+    gateway_txn_id: Line(64) = ""
 
 
 class PaymentOut(BaseModel):
@@ -151,9 +155,14 @@ class ApplicationIn(Strict):
                                  AfterValidator(_check_base64)] | None = None
     details: dict[str, Any] = Field(default_factory=dict, max_length=100)
     payments: list[PaymentIn] = Field(default_factory=list, max_length=9)
+    payment_method: Literal["card", "code", "counter"] | None = Field(default=None, description=(
+        "how it was paid; counter: filed unpaid, to be paid in cash at the counter (stage awaiting_payment). "
+        "When absent: the first payment's method, if any"))
 
     @model_validator(mode="after")
     def _items_add_up(self) -> ApplicationIn:
+        if self.payment_method == "counter" and self.payments:
+            raise ValueError("an application to be paid at the counter carries no payment")
         if self.items and sum(item.fee_fen for item in self.items) != self.total_fen:
             raise ValueError("total_fen is not the sum of the items' fees")
         if len({p.reference for p in self.payments}) != len(self.payments):
@@ -176,6 +185,7 @@ class ApplicationSummary(BaseModel):
     received_at: datetime
     expected_ready_on: date
     paid_fen: int
+    payment_method: str | None = Field(default=None, description="card / code / counter")
 
 
 class TimelineEntry(BaseModel):
@@ -184,6 +194,8 @@ class TimelineEntry(BaseModel):
     at: datetime
     tracking_no: str | None = None
     reason: str | None = None
+    payment_method: str | None = Field(default=None, description=(
+        "the payment this step records: card, wechat, alipay, unionpay, cash; counter while awaiting payment"))
 
 
 class ProgressItem(BaseModel):
@@ -201,6 +213,70 @@ class ProgressOut(BaseModel):
     rejection_reason: str | None
     timeline: list[TimelineEntry]
     items: list[ProgressItem] = Field(default_factory=list, description="what was applied for, in filing order")
+    payment_method: str | None = Field(default=None, description="card / code / counter")
+    amount_due_fen: int = Field(default=0, description="still to pay at the counter (stage awaiting_payment)")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Mobile payment codes (central/code_payments.py)
+
+CodeReference = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,8}[0-9]{10}W[1-9]$")]
+CODE_STATES = ("charging", "paying", "unknown", "paid", "declined", "cancelled", "reversing", "reversed",
+               "refunding", "refunded")
+
+
+class CodeChargeIn(Strict):
+    """Charge a payment code scanned at the kiosk. Idempotent by ``reference``: the same reference
+    and body answer with the stored result (the code is never presented twice); another body is 409."""
+
+    reference: CodeReference = Field(description="{application_no}W{attempt}: also the gateway's order id")
+    application_no: ApplicationNo
+    amount_fen: Annotated[int, Field(ge=1, le=MAX_FEN)]
+    auth_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{16,24}$")] = Field(
+        description="the scanned payment code (digits); never stored or logged, only its masked form")
+
+    @model_validator(mode="after")
+    def _reference_names_the_application(self) -> CodeChargeIn:
+        if self.reference.rsplit("W", 1)[0] != self.application_no:
+            raise ValueError("the reference must be {application_no}W{attempt}")
+        return self
+
+
+class CodeRefundIn(Strict):
+    amount_fen: Annotated[int, Field(ge=1, le=MAX_FEN)] = Field(description="the whole amount charged")
+    reason: Line(200) = ""
+
+
+class CodePaymentOut(BaseModel):
+    """A code payment as the central service holds it. ``state``: charging, paying (the applicant
+    confirms on the phone), unknown (the gateway's answer was lost: ask again), paid, declined,
+    cancelled (never charged: closed, or cancelled before anything was sent), reversing, reversed,
+    refunding, refunded. Final: paid, declined, cancelled, reversed, refunded."""
+
+    reference: str
+    application_no: str
+    amount_fen: int
+    state: Literal["charging", "paying", "unknown", "paid", "declined", "cancelled", "reversing", "reversed",
+                   "refunding", "refunded"]
+    wallet: str = ""
+    code_masked: str = ""
+    gateway_txn_id: str = ""
+    result_code: str = Field(default="", description="the gateway's code, e.g. NOTENOUGH, AUTHCODEEXPIRE")
+    charged_fen: int = 0
+    refunded_fen: int = 0
+    paid_at: datetime | None = None
+    attached: bool = Field(default=False, description="a filed application carries this payment")
+    replayed: bool = False
+
+
+class CodePaymentsOut(BaseModel):
+    day: date
+    payments: list[CodePaymentOut]
+
+
+class PaymentMethodsOut(BaseModel):
+    code_payments: bool = Field(description="a gateway is configured for mobile payment codes")
+    wallets: list[str] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -334,6 +410,7 @@ class ReconciledPayment(Strict):
     reference: PaymentReference
     application_no: ApplicationNo
     amount_fen: Fen
+    method: Literal["card", "code"] = "card"
 
 
 class ReconciliationIn(Strict):

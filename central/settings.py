@@ -22,6 +22,8 @@ ENV_KEY_FILE = "KIOSK_CENTRAL_KEY_FILE"
 ENV_CATALOGUE = "KIOSK_CENTRAL_CATALOGUE"
 ENV_SMS_SENDER = "KIOSK_CENTRAL_SMS_SENDER"
 ENV_SECURE_COOKIES = "KIOSK_CENTRAL_SECURE_COOKIES"
+ENV_GATEWAY = "KIOSK_CENTRAL_GATEWAY"
+ENV_CODE_LEASE = "KIOSK_CENTRAL_CODE_LEASE"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class CentralSettings:
     sms_poll_interval: float = 5.0
     secure_cookies: bool = False
     """Mark the console's cookies Secure (set it when the service is reached over HTTPS)."""
+    gateway_file: Path | None = None
+    """The payment gateway for mobile payment codes (central/gateway/config.py); none: code payments off."""
+    code_lease_seconds: float = 60.0
+    """How long one request may work on one code payment before another may take over (it must
+    outlast the gateway adapter's timeouts; central/code_payments.py)."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> CentralSettings:
@@ -46,6 +53,8 @@ class CentralSettings:
             catalogue_file=Path(env.get(ENV_CATALOGUE) or DEFAULT_CATALOGUE),
             sms_sender=env.get(ENV_SMS_SENDER) or None,
             secure_cookies=env.get(ENV_SECURE_COOKIES, "") in ("1", "true", "yes"),
+            gateway_file=Path(env[ENV_GATEWAY]) if env.get(ENV_GATEWAY) else None,
+            code_lease_seconds=float(env.get(ENV_CODE_LEASE) or 60.0),
         )
 
     def to_environment(self) -> dict[str, str]:
@@ -53,6 +62,9 @@ class CentralSettings:
                ENV_CATALOGUE: str(self.catalogue_file), ENV_SECURE_COOKIES: "1" if self.secure_cookies else ""}
         if self.sms_sender:
             env[ENV_SMS_SENDER] = self.sms_sender
+        if self.gateway_file is not None:
+            env[ENV_GATEWAY] = str(self.gateway_file)
+        env[ENV_CODE_LEASE] = str(self.code_lease_seconds)
         return env
 
     def with_(self, **changes: object) -> CentralSettings:

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 
 class Stage(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"  # filed at the kiosk, to be paid in cash at the counter
     RECEIVED = "received"
     UNDER_REVIEW = "under_review"
     APPROVED = "approved"
@@ -22,7 +23,10 @@ class Stage(StrEnum):
     REJECTED = "rejected"
 
 
+# awaiting_payment -> received only by recording the counter payment
+# (ApplicationService.record_counter_payment), never by a bare move.
 TRANSITIONS: dict[Stage, tuple[Stage, ...]] = {
+    Stage.AWAITING_PAYMENT: (Stage.REJECTED,),
     Stage.RECEIVED: (Stage.UNDER_REVIEW, Stage.REJECTED),
     Stage.UNDER_REVIEW: (Stage.APPROVED, Stage.REJECTED),
     Stage.APPROVED: (Stage.IN_PRODUCTION, Stage.REJECTED),
@@ -33,6 +37,7 @@ TRANSITIONS: dict[Stage, tuple[Stage, ...]] = {
 }
 
 LABELS: dict[Stage, tuple[str, str]] = {
+    Stage.AWAITING_PAYMENT: ("待窗口缴费", "Awaiting payment at the counter"),
     Stage.RECEIVED: ("已受理", "Received"),
     Stage.UNDER_REVIEW: ("审核中", "Under review"),
     Stage.APPROVED: ("已审批", "Approved"),

@@ -208,6 +208,24 @@ class SessionSection:
 
 
 @dataclass(frozen=True)
+class PaymentsSection:
+    """Ways to pay besides the card terminal (kiosk/services/code_payments.py, docs/payment.md)."""
+
+    code_payments: bool = True
+    counter: bool = False
+    code_poll_interval: float = 3.0
+    code_pay_timeout: float = 60.0
+
+    def validate(self) -> dict[str, str]:
+        problems = {}
+        if not 0.5 <= self.code_poll_interval <= 30:
+            problems["code_poll_interval"] = "0.5 to 30 seconds"
+        if not 15 <= self.code_pay_timeout <= 300:
+            problems["code_pay_timeout"] = "15 to 300 seconds (a wallet may not be reversed sooner than 15 s)"
+        return problems
+
+
+@dataclass(frozen=True)
 class LoggingSection:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     file: Path | None = None
@@ -223,6 +241,7 @@ class KioskConfig:
     ui: UiSection = field(default_factory=UiSection)
     maintenance: MaintenanceSection = field(default_factory=MaintenanceSection)
     session: SessionSection = field(default_factory=SessionSection)
+    payments: PaymentsSection = field(default_factory=PaymentsSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     sources: tuple[Path, ...] = ()
 

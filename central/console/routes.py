@@ -30,6 +30,10 @@ COOKIE_PATH = "/console"
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 templates.env.globals["stage_label"] = lambda s: "{} {}".format(*LABELS[Stage(s)])
+templates.env.globals["method_label"] = lambda m: METHOD_LABELS.get(m or "", m or "")
+METHOD_LABELS = {"card": "银行卡 bank card", "code": "付款码 payment code", "counter": "窗口缴费 at the counter",
+                 "cash": "现金 cash", "wechat": "微信支付 WeChat Pay", "alipay": "支付宝 Alipay",
+                 "unionpay": "云闪付 UnionPay"}
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -205,6 +209,38 @@ def move_application(request: Request, number: str, staff: Staff, *,
     except StageChangeError as exc:
         return _application_page(request, staff, number, error=str(exc), status=409)
     return redirect(f"/console/applications/{quote(number)}?moved={target.value}")
+
+
+@router.post("/applications/{number}/counter-payment")
+def counter_payment(request: Request, number: str, staff: Staff, *,
+                    amount: Annotated[str, Form(max_length=12)] = "",
+                    receipt_no: Annotated[str, Form(max_length=16)] = "",
+                    csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """The applicant paid the fee in cash at the counter: record it and start the application."""
+    require_csrf(staff, csrf_token)
+    try:
+        amount_fen = yuan_to_fen(amount)
+    except ValueError:
+        return _application_page(request, staff, number[:40], error="Enter the amount in yuan, e.g. 120.00. "
+                                 "请输入金额（元），例如 120.00。", status=422)
+    try:
+        central_of(request).applications.record_counter_payment(number, amount_fen=amount_fen, actor=staff.actor,
+                                                                receipt_no=receipt_no)
+    except UnknownApplication:
+        return page(request, "find.html", 404, staff=staff, query=number[:40],
+                    error="No application with this number. 没有此编号的申请。")
+    except StageChangeError as exc:
+        return _application_page(request, staff, number, error=str(exc), status=409)
+    return redirect(f"/console/applications/{quote(number)}?moved={Stage.RECEIVED.value}")
+
+
+def yuan_to_fen(text: str) -> int:
+    """``120``, ``120.0`` or ``120.00`` yuan as fen; anything else is a ValueError."""
+    value = text.strip()
+    whole, _, cents = value.partition(".")
+    if not whole.isdigit() or len(whole) > 7 or (cents and not (cents.isdigit() and len(cents) <= 2)):
+        raise ValueError(f"not an amount: {value[:12]!r}")
+    return int(whole) * 100 + int((cents or "0").ljust(2, "0"))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from central.routes import accommodation, applications, appointments, information, kiosk_reports, photos, surveys
+from central.routes import (
+    accommodation,
+    applications,
+    appointments,
+    code_payments,
+    information,
+    kiosk_reports,
+    photos,
+    surveys,
+)
 
 
 def kiosk_api() -> APIRouter:
     router = APIRouter(prefix="/v1")
-    for module in (applications, information, appointments, surveys, kiosk_reports, photos, accommodation):
+    for module in (applications, information, appointments, surveys, kiosk_reports, photos, accommodation,
+                   code_payments):
         router.include_router(module.router)
     return router

@@ -55,10 +55,12 @@ from kiosk.services.api_types import (
     AppointmentService,
     Booking,
     Catalogue,
+    CodePayment,
     DeviceHealth,
     HeartbeatAck,
     Notice,
     PaymentAck,
+    PaymentMethods,
     Progress,
     Questionnaire,
     ReconciliationResult,
@@ -334,6 +336,54 @@ class ApiClient:
         number = str(parse_application_no(application_no))
         return PaymentAck.from_json(self._request("POST", f"/v1/applications/{number}/payments", body=payment).data)
 
+    # -- mobile payment codes ------------------------------------------------------------------
+
+    def payment_methods(self) -> PaymentMethods:
+        """Whether the service can charge mobile payment codes (a gateway is configured)."""
+        return PaymentMethods.from_json(self._request("GET", "/v1/payments/methods").data)
+
+    def charge_code(self, reference: str, application_no: str, amount_fen: int, auth_code: str) -> CodePayment:
+        """Ask the central service to charge a scanned payment code (``POST /v1/payments/code``).
+        Idempotent by ``reference``: sending the same request again never charges twice (the
+        caller should rather :meth:`query_code_payment`). Any failure to get an answer is a
+        :class:`TransientError`: the charge may have happened."""
+        number = str(parse_application_no(application_no))
+        answer = self._request("POST", "/v1/payments/code", body={
+            "reference": reference, "application_no": number, "amount_fen": int(amount_fen), "auth_code": auth_code})
+        return self._code_payment(answer, reference)
+
+    def query_code_payment(self, reference: str) -> CodePayment | None:
+        """The code payment now (the service asks the gateway first when it is not final); None
+        when the service has never heard of ``reference`` (so it never charged it)."""
+        try:
+            answer = self._request("GET", f"/v1/payments/code/{quote(reference, safe='')}")
+        except NotFound:
+            return None
+        return self._code_payment(answer, reference)
+
+    def cancel_code_payment(self, reference: str) -> CodePayment:
+        """Close / reverse a code payment the kiosk will not honour (idempotent; an unknown
+        reference is cancelled for good). :class:`ConflictError` when a filed application carries it."""
+        answer = self._request("POST", f"/v1/payments/code/{quote(reference, safe='')}/cancel")
+        return self._code_payment(answer, reference)
+
+    def refund_code_payment(self, reference: str, amount_fen: int, reason: str = "") -> CodePayment:
+        answer = self._request("POST", f"/v1/payments/code/{quote(reference, safe='')}/refund",
+                               body={"amount_fen": int(amount_fen), "reason": reason[:200]})
+        return self._code_payment(answer, reference)
+
+    def code_payments(self, day: date) -> list[CodePayment]:
+        """This kiosk's code payments of ``day`` as the central service records them."""
+        return CodePayment.list_from_json(self._request("GET", "/v1/payments/code",
+                                                        params={"day": day.isoformat()}).data)
+
+    @staticmethod
+    def _code_payment(answer: _Answer, reference: str) -> CodePayment:
+        payment = CodePayment.from_json(answer.data)
+        if payment.reference != reference:
+            raise BadResponse(f"code payment: asked about {reference}, answered about {payment.reference[:32]}")
+        return payment
+
     def progress(self, code: str | ProgressCode) -> Progress | None:
         """The timeline for a receipt's QR text (or a parsed code). None when the service knows no
         such application or the token is wrong (it does not say which). A text that is not one of
@@ -452,9 +502,11 @@ class ApiClient:
         return HeartbeatAck(server_time, server_time.timestamp() - (sent + received) / 2)
 
     def reconciliation_report(self, day: date, payments: Sequence[Mapping[str, Any]]) -> ReconciliationResult:
-        """Send the day's approved payments (each: reference, application_no, amount_fen)."""
+        """Send the day's approved payments (each: reference, application_no, amount_fen, and
+        ``method: code`` for a mobile payment code)."""
         listed = [{"reference": p["reference"], "application_no": p["application_no"],
-                   "amount_fen": int(p["amount_fen"])} for p in payments]
+                   "amount_fen": int(p["amount_fen"]), **({"method": "code"} if p.get("method") == "code" else {})}
+                  for p in payments]
         body = {"count": len(listed), "amount_fen": sum(p["amount_fen"] for p in listed), "payments": listed}
         return ReconciliationResult.from_json(self._request("PUT", f"/v1/reconciliation/{day.isoformat()}",
                                                             body=body).data)

@@ -100,12 +100,13 @@ class ApplicationSummary:
     received_at: datetime
     expected_ready_on: date
     paid_fen: int
+    payment_method: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> ApplicationSummary:
         r = _Reader(data, "application")
         return cls(r.str("application_no"), r.str("stage"), r.datetime("received_at"), r.date("expected_ready_on"),
-                   r.int("paid_fen"))
+                   r.int("paid_fen"), r.opt_str("payment_method"))
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class TimelineEntry:
     at: datetime
     tracking_no: str | None = None
     reason: str | None = None
+    payment_method: str | None = None  # card / wechat / alipay / unionpay / cash / counter (None: older service)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,8 @@ class Progress:
     rejection_reason: str | None
     timeline: tuple[TimelineEntry, ...]
     items: tuple[ProgressItem, ...] = ()
+    payment_method: str | None = None  # card / code / counter (None: older service, or not paid)
+    amount_due_fen: int = 0  # still to pay at the counter (stage awaiting_payment)
 
     @classmethod
     def from_json(cls, data: Any) -> Progress:
@@ -165,16 +169,19 @@ class Progress:
             e = _Reader(item, f"progress.timeline[{i}]")
             e_label = e.obj("label")
             entries.append(TimelineEntry(e.str("stage"), e_label.str("zh"), e_label.str("en"), e.datetime("at"),
-                                         e.opt_str("tracking_no"), e.opt_str("reason")))
+                                         e.opt_str("tracking_no"), e.opt_str("reason"), e.opt_str("payment_method")))
         items = []
         for i, item in enumerate(r.list("items") if data.get("items") is not None else []):
             it = _Reader(item, f"progress.items[{i}]")
             name = it.obj("name") if item.get("name") is not None else None
             items.append(ProgressItem(it.str("code"), name.str("zh") if name else None,
                                       name.str("en") if name else None))
+        due = r.int("amount_due_fen") if data.get("amount_due_fen") is not None else 0
+        if due < 0:
+            raise BadResponse("progress.amount_due_fen: negative")
         return cls(r.str("application_no"), r.str("stage"), label.str("zh"), label.str("en"),
                    r.str("collection_method"), r.date("expected_ready_on"), r.opt_str("tracking_no"),
-                   r.opt_str("rejection_reason"), tuple(entries), tuple(items))
+                   r.opt_str("rejection_reason"), tuple(entries), tuple(items), r.opt_str("payment_method"), due)
 
 
 @dataclass(frozen=True)
@@ -408,3 +415,70 @@ class AccommodationAck:
     def from_json(cls, data: Any) -> AccommodationAck:
         r = _Reader(data, "accommodation")
         return cls(r.str("reference"), r.datetime("received_at"), bool(data.get("replayed")))
+
+
+CODE_PAYMENT_STATES = frozenset({"charging", "paying", "unknown", "paid", "declined", "cancelled", "reversing",
+                                 "reversed", "refunding", "refunded"})
+CODE_PAYMENT_FINAL = frozenset({"paid", "declined", "cancelled", "reversed", "refunded"})
+
+
+@dataclass(frozen=True)
+class CodePayment:
+    """A mobile payment code charge as the central service holds it (``POST /v1/payments/code``).
+
+    ``state``: charging / paying (the applicant confirms on the phone) / unknown (ask again) /
+    paid / declined / cancelled (never charged) / reversing / reversed / refunding / refunded."""
+
+    reference: str
+    application_no: str
+    amount_fen: int
+    state: str
+    wallet: str = ""
+    code_masked: str = ""
+    gateway_txn_id: str = ""
+    result_code: str = ""
+    charged_fen: int = 0
+    refunded_fen: int = 0
+    paid_at: datetime | None = None
+    attached: bool = False
+    replayed: bool = False
+
+    @property
+    def final(self) -> bool:
+        return self.state in CODE_PAYMENT_FINAL
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "code_payment") -> CodePayment:
+        r = _Reader(data, where)
+        state = r.str("state")
+        if state not in CODE_PAYMENT_STATES:
+            raise BadResponse(f"{where}.state: unknown state {state[:20]!r}")
+        amounts = [r.int(name) if data.get(name) is not None else 0
+                   for name in ("amount_fen", "charged_fen", "refunded_fen")]
+        if any(a < 0 for a in amounts):
+            raise BadResponse(f"{where}: a negative amount")
+        paid_at = r.datetime("paid_at") if data.get("paid_at") is not None else None
+        return cls(r.str("reference"), r.str("application_no"), amounts[0], state, r.opt_str("wallet") or "",
+                   r.opt_str("code_masked") or "", r.opt_str("gateway_txn_id") or "", r.opt_str("result_code") or "",
+                   amounts[1], amounts[2], paid_at, bool(data.get("attached")), bool(data.get("replayed")))
+
+    @classmethod
+    def list_from_json(cls, data: Any) -> list[CodePayment]:
+        r = _Reader(data, "code_payments")
+        return [cls.from_json(item, f"code_payments.payments[{i}]") for i, item in enumerate(r.list("payments"))]
+
+
+@dataclass(frozen=True)
+class PaymentMethods:
+    """What the central service can take besides the card terminal."""
+
+    code_payments: bool
+    wallets: tuple[str, ...]
+
+    @classmethod
+    def from_json(cls, data: Any) -> PaymentMethods:
+        r = _Reader(data, "payment_methods")
+        wallets = r.list("wallets") if data.get("wallets") is not None else []
+        if not all(isinstance(w, str) for w in wallets):
+            raise BadResponse("payment_methods.wallets: expected a list of names")
+        return cls(r.bool("code_payments"), tuple(wallets))

@@ -7,7 +7,8 @@ text, enums as values), so a field the domain area adds later travels without a 
 
 Payment records come from the payments area (``JournalEntry.payment_record()``: ``ecr_ref``,
 ``amount_fen``, ``trace_no``, ``batch_no``, ``rrn``, ``auth_code``, ``pan_masked``,
-``terminal_id``, ``merchant_id``, ``txn_date``, ``txn_time``) and are renamed to the API's names.
+``terminal_id``, ``merchant_id``, ``txn_date``, ``txn_time``; for a mobile payment code ``method``
+``code``, ``wallet``, ``gateway_txn_id``) and are renamed to the API's names.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ def payment_for_central(record: Mapping[str, object]) -> dict[str, object]:
         text = str(record.get(name) or "")
         if text:
             payment[name] = text[:limit]
+    if record.get("method") == "code":  # a mobile payment code charged through the central service
+        payment["method"] = "code"
+        wallet = str(record.get("wallet") or "")
+        if wallet.isascii() and wallet.isalpha() and wallet.islower() and len(wallet) <= 16:
+            payment["wallet"] = wallet
+        txn = str(record.get("gateway_txn_id") or "")
+        if txn:
+            payment["gateway_txn_id"] = txn[:64]
     return payment
 
 

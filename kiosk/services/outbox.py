@@ -63,6 +63,7 @@ STATES: tuple[State, ...] = ("awaiting_payment", "ready", "sending", "done", "fa
 KINDS = ("application", "payment", "rating", "questionnaire", "reconciliation")
 LedgerState = Literal["awaiting_payment", "paid", "abandoned", "unknown"]
 TOKEN_KEEP_SECONDS = 24 * 3600  # a receipt can be reprinted with its QR code for a day
+COUNTER = "counter"  # paid_by of an application released to be paid at the counter
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -332,19 +333,42 @@ class Outbox:
         reference = str(payment.get("ecr_ref") or payment.get("reference") or "")
         if not reference:
             raise OutboxError("a payment record needs its ecr_ref")
+
+        def attach(body: dict[str, Any]) -> None:
+            body["payments"] = [*body.get("payments", []), payment_for_central(payment)]
+            if payment.get("method") == "code":
+                body["payment_method"] = "code"  # card stays implicit: a service older than codes takes it
+
+        return self._release_unpaid(application_no, reference, attach, "paid")
+
+    def mark_pay_at_counter(self, application_no: str) -> bool:
+        """The applicant will pay in cash at the counter: send the application unpaid, marked
+        ``payment_method: counter`` (the central service files it as awaiting payment). Idempotent:
+        True again for an application already released this way; False when it is not awaiting
+        payment (abandoned, unknown, or paid by a card or code payment)."""
+        def to_counter(body: dict[str, Any]) -> None:
+            body["payment_method"] = "counter"
+            body["payments"] = []
+
+        return self._release_unpaid(application_no, COUNTER, to_counter, "to be paid at the counter")
+
+    def _release_unpaid(self, application_no: str, paid_by: str, change: Callable[[dict[str, Any]], None],
+                        what: str) -> bool:
+        """An application awaiting payment becomes ready to send, its payload changed by ``change``
+        and ``paid_by`` recorded; True again for the same ``paid_by`` (idempotent)."""
         with self._transaction() as db:
             row = db.execute("SELECT id, state, payload, paid_by FROM outbox WHERE application_no=? "
                              "AND kind='application'", (application_no,)).fetchone()
             if row is None:
                 return False
             if row["state"] != "awaiting_payment":
-                return row["paid_by"] == reference and row["state"] != "abandoned"
+                return row["paid_by"] == paid_by and row["state"] != "abandoned"
             aad = self._aad(row["id"], "application", application_no)
             body = self._cipher.open(row["payload"], aad)
-            body["payments"] = [*body.get("payments", []), payment_for_central(payment)]
+            change(body)
             db.execute("UPDATE outbox SET state='ready', paid_by=?, payload=?, updated_at=?, next_attempt_at=0 "
-                       "WHERE id=?", (reference, self._cipher.seal(body, aad), self._clock(), row["id"]))
-        log.info("outbox: application %s paid; queued for sending", application_no)
+                       "WHERE id=?", (paid_by, self._cipher.seal(body, aad), self._clock(), row["id"]))
+        log.info("outbox: application %s %s; queued for sending", application_no, what)
         self._notify()
         return True
 

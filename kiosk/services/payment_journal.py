@@ -14,6 +14,13 @@ One row per ECR reference (the terminal's idempotency key). Sales move through::
 
 Voids and refunds are rows of their own (``orig_ref`` = the sale) with ``sending``/``unknown``/
 ``approved``/``declined``. ``payment_events`` keeps an append-only history of every change.
+
+Mobile payment codes (kiosk/services/code_payments.py) share the table: ``method`` is ``code`` for
+them (``card`` for the terminal's), and a code charge is a ``sale`` row whose reference is
+``{application_no}W{n}`` moving through the same states; its reversal is done by the central
+service under the sale's own reference, so it has no row of its own (the events record each
+request). Columns added after the first release (``method``, ``wallet``, ``gateway_txn_id``,
+``code_masked``) are added to an existing journal when it is opened.
 """
 
 from __future__ import annotations
@@ -68,7 +75,11 @@ CREATE TABLE IF NOT EXISTS payment_exchanges (
     note TEXT NOT NULL DEFAULT '',
     settlement_batch TEXT,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    method TEXT NOT NULL DEFAULT 'card',
+    wallet TEXT NOT NULL DEFAULT '',
+    gateway_txn_id TEXT NOT NULL DEFAULT '',
+    code_masked TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS payment_exchanges_app ON payment_exchanges(application_no);
 CREATE INDEX IF NOT EXISTS payment_exchanges_state ON payment_exchanges(state);
@@ -86,6 +97,16 @@ CREATE TABLE IF NOT EXISTS payment_settlements (
     report TEXT NOT NULL DEFAULT '{}'
 );
 """
+
+
+# Columns a journal written by an earlier release lacks: added at open (ALTER TABLE ADD COLUMN).
+_ADDED_COLUMNS = {
+    "method": "TEXT NOT NULL DEFAULT 'card'",
+    "wallet": "TEXT NOT NULL DEFAULT ''",
+    "gateway_txn_id": "TEXT NOT NULL DEFAULT ''",
+    "code_masked": "TEXT NOT NULL DEFAULT ''",
+}
+Method = Literal["card", "code"]
 
 
 class JournalError(RuntimeError):
@@ -120,6 +141,10 @@ class JournalEntry:
     settlement_batch: str | None
     created_at: str
     updated_at: str
+    method: str = "card"
+    wallet: str = ""
+    gateway_txn_id: str = ""
+    code_masked: str = ""
 
     @property
     def in_doubt(self) -> bool:
@@ -133,6 +158,10 @@ class JournalEntry:
 
     def payment_record(self) -> dict[str, object]:
         """What the application ledger keeps about the payment that paid it."""
+        if self.method == "code":
+            return {"ecr_ref": self.ecr_ref, "method": "code", "amount_fen": self.charged_fen or self.amount_fen,
+                    "wallet": self.wallet, "gateway_txn_id": self.gateway_txn_id, "code_masked": self.code_masked,
+                    "paid_at": self.updated_at}
         return {"ecr_ref": self.ecr_ref, "amount_fen": self.charged_fen or self.amount_fen,
                 "trace_no": self.trace_no, "batch_no": self.batch_no, "rrn": self.rrn,
                 "auth_code": self.auth_code, "pan_masked": self.pan_masked, "terminal_id": self.terminal_id,
@@ -155,6 +184,14 @@ class PaymentJournal:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """A journal from an earlier release: add the columns it lacks, in one transaction."""
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(payment_exchanges)")}
+        missing = [(name, ddl) for name, ddl in _ADDED_COLUMNS.items() if name not in present]
+        if missing:
+            self._write([(f"ALTER TABLE payment_exchanges ADD COLUMN {name} {ddl}", ()) for name, ddl in missing])
 
     def close(self) -> None:
         with self._lock:
@@ -180,19 +217,47 @@ class PaymentJournal:
                 (ecr_ref, now, event, json.dumps(detail, ensure_ascii=False, sort_keys=True)))
 
     def begin(self, *, ecr_ref: str, application_no: str, kind: Kind, attempt: int, amount_fen: int,
-              orig_ref: str | None = None) -> JournalEntry:
+              orig_ref: str | None = None, method: Method = "card", wallet: str = "",
+              code_masked: str = "") -> JournalEntry:
         """Write the exchange *before* the request is sent (state ``sending``)."""
         if self.get(ecr_ref) is not None:
             raise JournalError(f"ECR reference {ecr_ref} was used before; every attempt needs a new one")
         now = self._now()
         self._write([
             ("INSERT INTO payment_exchanges (ecr_ref, application_no, kind, attempt, amount_fen, orig_ref, state,"
-             " business_date, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             " business_date, created_at, updated_at, method, wallet, code_masked)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              (ecr_ref, application_no, kind, attempt, amount_fen, orig_ref, SENDING,
-              self._clock().date().isoformat(), now, now)),
-            self._event(ecr_ref, "begin", {"kind": kind, "amount_fen": amount_fen, "orig_ref": orig_ref}, now),
+              self._clock().date().isoformat(), now, now, method, wallet, code_masked)),
+            self._event(ecr_ref, "begin", {"kind": kind, "amount_fen": amount_fen, "orig_ref": orig_ref,
+                                           "method": method}, now),
         ])
         return self._must(ecr_ref)
+
+    def record_code_answer(self, ecr_ref: str, state: str, *, charged_fen: int = 0, wallet: str = "",
+                           gateway_txn_id: str = "", code: str = "", via: str = "answer") -> JournalEntry:
+        """A code charge's answer from the central service, written *before* acting on it:
+        ``approved`` (with what was charged), ``declined`` or ``unknown`` (ask again)."""
+        entry = self._must(ecr_ref)
+        if state == UNKNOWN and entry.state == UNKNOWN:
+            self.note(ecr_ref, f"code:{via}", {"state": state, "code": code})
+            return entry
+        self._check(entry, state)
+        now = self._now()
+        self._write([
+            ("UPDATE payment_exchanges SET state=?, resp_code=?, charged_fen=?, wallet=CASE WHEN ?='' THEN wallet"
+             " ELSE ? END, gateway_txn_id=?, note=?, updated_at=? WHERE ecr_ref=?",
+             (state, code[:32], charged_fen if state == APPROVED else 0, wallet, wallet, gateway_txn_id[:64],
+              f"{via}: {state} {code}".strip(), now, ecr_ref)),
+            self._event(ecr_ref, f"code:{via}", {"state": state, "code": code, "charged_fen": charged_fen,
+                                                 "gateway_txn_id": gateway_txn_id}, now),
+        ])
+        return self._must(ecr_ref)
+
+    def note(self, ecr_ref: str, event: str, detail: dict[str, Any]) -> None:
+        """An event with no change of state (a request about to leave, an answer that changed nothing)."""
+        now = self._now()
+        self._write([self._event(ecr_ref, event, detail, now)])
 
     def mark_unknown(self, ecr_ref: str, reason: str) -> JournalEntry:
         """The exchange ended without an answer we can trust: recovery must query."""
@@ -285,22 +350,22 @@ class PaymentJournal:
         return self._rows("SELECT * FROM payment_exchanges WHERE application_no=? ORDER BY created_at, rowid",
                           (application_no,))
 
-    def unfinished(self) -> list[JournalEntry]:
-        """Every exchange recovery still has to resolve, oldest first."""
+    def unfinished(self, method: Method = "card") -> list[JournalEntry]:
+        """Every exchange of ``method`` recovery still has to resolve, oldest first."""
         return self._rows(
-            "SELECT * FROM payment_exchanges WHERE state IN ('sending', 'unknown')"
-            " OR (kind='sale' AND state IN ('approved', 'compensating')) ORDER BY created_at, rowid")
+            "SELECT * FROM payment_exchanges WHERE method=? AND (state IN ('sending', 'unknown')"
+            " OR (kind='sale' AND state IN ('approved', 'compensating'))) ORDER BY created_at, rowid", (method,))
 
     def compensations(self, sale_ref: str) -> list[JournalEntry]:
         """Voids and refunds of ``sale_ref``, oldest first."""
         return self._rows("SELECT * FROM payment_exchanges WHERE orig_ref=? ORDER BY created_at, rowid",
                           (sale_ref,))
 
-    def next_attempt(self, application_no: str, kind: Kind) -> int:
+    def next_attempt(self, application_no: str, kind: Kind, method: Method = "card") -> int:
         with self._lock:
             row = self._db.execute(
-                "SELECT COALESCE(MAX(attempt), 0) FROM payment_exchanges WHERE application_no=? AND kind=?",
-                (application_no, kind)).fetchone()
+                "SELECT COALESCE(MAX(attempt), 0) FROM payment_exchanges WHERE application_no=? AND kind=?"
+                " AND method=?", (application_no, kind, method)).fetchone()
         return int(row[0]) + 1
 
     def events(self, ecr_ref: str | None = None) -> list[dict[str, Any]]:
@@ -317,9 +382,17 @@ class PaymentJournal:
         with self._lock:
             return {row[0] for row in self._db.execute("SELECT batch_no FROM payment_settlements")}
 
-    def unreconciled(self) -> list[JournalEntry]:
-        """Rows no settlement has covered yet."""
-        return self._rows("SELECT * FROM payment_exchanges WHERE settlement_batch IS NULL ORDER BY created_at, rowid")
+    def unreconciled(self, method: Method = "card") -> list[JournalEntry]:
+        """Rows of ``method`` no settlement has covered yet."""
+        return self._rows("SELECT * FROM payment_exchanges WHERE settlement_batch IS NULL AND method=?"
+                          " ORDER BY created_at, rowid", (method,))
+
+    def code_entries(self, business_date: date | None = None) -> list[JournalEntry]:
+        """Code charges (all, or those of one business day), oldest first."""
+        if business_date is None:
+            return self._rows("SELECT * FROM payment_exchanges WHERE method='code' ORDER BY created_at, rowid")
+        return self._rows("SELECT * FROM payment_exchanges WHERE method='code' AND business_date=?"
+                          " ORDER BY created_at, rowid", (business_date.isoformat(),))
 
 
 def _entry(row: sqlite3.Row) -> JournalEntry:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -135,6 +135,24 @@ class PaymentHealth:
     unresolved: int = 0
 
 
+def journal_health(unfinished: Sequence[JournalEntry], *, reachable: bool,
+                   unreachable: str) -> tuple[PaymentHealth, bool]:
+    """Health (contracts.md vocabulary) from the journal rows still to resolve, and whether a new
+    payment may be taken: not while one is in doubt or the peer (``unreachable`` names it:
+    ``TerminalUnreachable``, ``CentralUnreachable``) cannot be reached. A reversal waiting for staff
+    makes health ``degraded`` only: it cannot cause a second charge."""
+    in_doubt = [e for e in unfinished if e.in_doubt]
+    details = []
+    if not reachable:
+        details.append(unreachable)
+    if in_doubt:
+        details.append("UnresolvedPayment")
+    if len(unfinished) > len(in_doubt):
+        details.append("ReversalPending")
+    state: Literal["ok", "degraded", "offline"] = "offline" if not reachable else "degraded" if details else "ok"
+    return PaymentHealth(state, tuple(details), len(unfinished)), reachable and not in_doubt
+
+
 @dataclass(frozen=True)
 class PaymentPrompt:
     """Event: the terminal asks the applicant something while ``application_no`` is being paid."""
@@ -221,22 +239,14 @@ class PaymentService:
 
     def _update_health(self) -> PaymentHealth:
         unfinished = self.journal.unfinished()
-        in_doubt = [e for e in unfinished if e.in_doubt]
-        details = []
-        if not self._terminal_reachable:
-            details.append("TerminalUnreachable")
-        if in_doubt:
-            details.append("UnresolvedPayment")
-        if len(unfinished) > len(in_doubt):
-            details.append("ReversalPending")
-        self._accepting = self._terminal_reachable and not in_doubt
-        state: Literal["ok", "degraded", "offline"] = (
-            "offline" if not self._terminal_reachable else "degraded" if details else "ok")
-        health = PaymentHealth(state, tuple(details), len(unfinished))
+        health, self._accepting = journal_health(unfinished, reachable=self._terminal_reachable,
+                                                 unreachable="TerminalUnreachable")
+        state = health.state
         if health != self._health:
             self._health = health
             if state != "ok":
-                log.error("payments: device-health alarm: %s (%d unresolved)", ", ".join(details), len(unfinished))
+                log.error("payments: device-health alarm: %s (%d unresolved)", ", ".join(health.details),
+                          len(unfinished))
             self._emit(PaymentHealthChanged(health))
         return health
 

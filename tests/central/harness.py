@@ -30,6 +30,7 @@ import uvicorn
 from central.app import create_app
 from central.context import Central, utc_now
 from central.db import Database
+from central.gateway.interface import PaymentGateway
 from central.kiosks import add_kiosk
 from central.migrate import upgrade
 from central.settings import CentralSettings
@@ -202,11 +203,12 @@ class CentralHarness:
     server: LiveServer | None = None
 
     @classmethod
-    def build(cls, database_url: str, tmp: Path, *, catalogue: Path | None = None) -> CentralHarness:
+    def build(cls, database_url: str, tmp: Path, *, catalogue: Path | None = None,
+              gateway: PaymentGateway | None = None) -> CentralHarness:
         settings = CentralSettings(database_url=database_url, data_dir=tmp, key_file=tmp / "sealing.key",
                                    catalogue_file=catalogue or tmp / "catalogue.json", sms_poll_interval=0.2)
         sms = RecordingSmsSender()
-        central = Central.build(settings, sms_sender=sms)
+        central = Central.build(settings, sms_sender=sms, gateway=gateway)
         upgrade(central.database)
         add_kiosk(central.database, central.sealer, KIOSK_ID, now=utc_now(), name="Test kiosk",
                   secret_hex=KIOSK_SECRET)

@@ -9,7 +9,9 @@ from datetime import date
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import select
 
+from central.models import SmsMessage
 from kiosk.domain.progress_code import format_application_no, make_progress_payload, new_access_token
 from kiosk.services.api_types import DeviceHealth
 from tests.central.harness import STAFF_PASSWORD, STAFF_USER, CentralHarness, application_body
@@ -162,3 +164,44 @@ def test_session_cookie_is_httponly_and_strict_and_pages_refuse_framing(sqlite_h
     page.wait_for_url(f"{url}/console/login")
     page.goto(f"{url}/console/fleet")
     assert "/console/login" in page.url
+
+
+def test_pay_at_the_counter_the_console_takes_cash_and_the_timeline_shows_it(sqlite_harness: CentralHarness,
+                                                                             page: Page) -> None:
+    assert sqlite_harness.server is not None
+    url = sqlite_harness.server.url
+    api = sqlite_harness.client()
+    number = format_application_no("KIOSK001", date(2026, 11, 28), 43)
+    token = new_access_token()
+    receipt = api.submit_application(application_body(number, token, payment_method="counter", payments=[]),
+                                     "row-console-counter")
+    assert receipt.stage == "awaiting_payment"
+    progress = api.progress(make_progress_payload(number, token))
+    assert progress is not None and (progress.stage, progress.amount_due_fen) == ("awaiting_payment", 12000)
+    assert [(e.stage, e.payment_method) for e in progress.timeline] == [("awaiting_payment", "counter")]
+    with sqlite_harness.central.database.read() as session:  # "received" is told once the fee is paid
+        assert session.scalars(select(SmsMessage).where(SmsMessage.application_no == number)).all() == []
+
+    sign_in(page, url)
+    page.wait_for_url(f"{url}/console/fleet")
+    page.goto(f"{url}/console/applications/{number}")
+    assert page.get_attribute("#stage", "data-stage") == "awaiting_payment"
+    assert [o.strip() for o in page.locator("#stage-select option").all_inner_texts()] == ["不予批准 Rejected"]
+    page.fill("#amount", "60.00")  # not the fee
+    page.click("#mark-paid")
+    assert "not 60.00" in page.inner_text("[role=alert]")
+    page.fill("#amount", "120")
+    page.fill("#receipt_no", "C0001234")
+    page.click("#mark-paid")
+    page.wait_for_url("**moved=received")
+    assert page.get_attribute("#stage", "data-stage") == "received"
+    assert "现金 cash" in page.inner_text("#timeline") and "C0001234" in page.inner_text("table")
+    assert page.locator("#counter-payment").count() == 0
+
+    progress = api.progress(make_progress_payload(number, token))
+    assert progress is not None and (progress.stage, progress.amount_due_fen) == ("received", 0)
+    assert [(e.stage, e.payment_method) for e in progress.timeline] == [("awaiting_payment", "counter"),
+                                                                        ("received", "cash")]
+    summary = api.application(number)
+    assert summary is not None and (summary.paid_fen, summary.payment_method) == (12000, "counter")
+    assert sqlite_harness.sms.wait_for(lambda sent: any(number in m.text for m in sent), 15)

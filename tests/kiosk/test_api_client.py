@@ -266,3 +266,43 @@ def test_a_client_certificate_is_presented_when_configured(pki: Pki) -> None:
         without, _ = client(stub.url, ca_file=pki.ca, get_retries=0)
         with pytest.raises(NetworkError):
             without.notices()
+
+
+CODE_REF = "KIOSK0012611280001W1"
+GOOD_CODE_PAYMENT = {"reference": CODE_REF, "application_no": "KIOSK0012611280001", "amount_fen": 12000,
+                     "state": "paid", "wallet": "wechat", "charged_fen": 12000, "paid_at": "2026-11-28T02:00:00Z"}
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({**GOOD_CODE_PAYMENT, "state": "paid-ish"}, "unknown state"),
+    ({**GOOD_CODE_PAYMENT, "reference": "KIOSK0012611280002W1"}, "answered about"),
+    ({**GOOD_CODE_PAYMENT, "charged_fen": -5}, "negative"),
+    ({**GOOD_CODE_PAYMENT, "amount_fen": "12000"}, r"amount_fen: unexpected"),
+    ({**GOOD_CODE_PAYMENT, "paid_at": "yesterday"}, "not a date-time"),
+    ([GOOD_CODE_PAYMENT], "expected an object"),
+])
+def test_hostile_code_payment_answers_are_bad_responses(server: StubServer, body: object, message: str) -> None:
+    """A code payment answer that is not exactly about the reference asked, in the contract's
+    shape, is a BadResponse (transient: the caller queries again, it never charges again)."""
+    server.script.replies.append(Reply(200, body))  # type: ignore[arg-type]
+    api, _ = client(server.url, get_retries=0)
+    with pytest.raises(BadResponse, match=message):
+        api.charge_code(CODE_REF, "KIOSK0012611280001", 12000, "134567890123456789")
+
+
+def test_code_payment_calls_and_their_answers(server: StubServer) -> None:
+    server.script.replies.extend([Reply(200, GOOD_CODE_PAYMENT), Reply(404, {"detail": "not found"}),
+                                  Reply(200, {**GOOD_CODE_PAYMENT, "state": "reversed", "refunded_fen": 12000}),
+                                  Reply(200, {"day": "2026-11-28", "payments": [GOOD_CODE_PAYMENT]}),
+                                  Reply(200, {"code_payments": True, "wallets": ["wechat"]})])
+    api, _ = client(server.url, get_retries=0)
+    paid = api.charge_code(CODE_REF, "KIOSK0012611280001", 12000, "134567890123456789")
+    assert (paid.state, paid.final, paid.wallet, paid.paid_at is not None) == ("paid", True, "wechat", True)
+    assert api.query_code_payment(CODE_REF) is None
+    assert api.cancel_code_payment(CODE_REF).refunded_fen == 12000
+    assert [p.reference for p in api.code_payments(dt.date(2026, 11, 28))] == [CODE_REF]
+    assert api.payment_methods().wallets == ("wechat",)
+    seen = [(s["method"], s["path"]) for s in server.script.seen]
+    assert seen == [("POST", "/v1/payments/code"), ("GET", f"/v1/payments/code/{CODE_REF}"),
+                    ("POST", f"/v1/payments/code/{CODE_REF}/cancel"), ("GET", "/v1/payments/code?day=2026-11-28"),
+                    ("GET", "/v1/payments/methods")]
