@@ -1,6 +1,6 @@
 """How an application is paid, as the receipt names it: bank card, mobile payment code, or at the counter.
 
-Pure. The receipt layout (kiosk/receipt.py) prints from :class:`ReceiptPayment`; this module turns
+Pure. The receipt layout (kiosk/services/printing/layouts.py) prints from :class:`ReceiptPayment`; this module turns
 the payments area's record (``JournalEntry.payment_record()``, the ``payment`` of ``PrintReceipt``)
 into it, so that the layout never has to know which service produced the record:
 
