@@ -14,9 +14,11 @@ from central.catalogue import CatalogueFile
 from central.console.staff_auth import StaffAuth
 from central.db import Database
 from central.kiosk_auth import KioskVerifier
+from central.outreach import OutreachService
 from central.sealing import Sealer, load_or_create_key
 from central.settings import CentralSettings
 from central.sms import SmsDispatcher, SmsSender, load_sms_sender
+from kiosk.outreach.keys import load_or_create_batch_key
 
 
 def utc_now() -> datetime:
@@ -38,6 +40,7 @@ class Central:
     sms: SmsDispatcher
     catalogue: CatalogueFile
     staff: StaffAuth
+    outreach: OutreachService
     clock: Callable[[], datetime] = field(default=utc_now)
     today: Callable[[], date] = field(default=local_today)
 
@@ -49,6 +52,8 @@ class Central:
         sms = SmsDispatcher(database, sealer, sms_sender or load_sms_sender(settings.sms_sender),
                             poll_interval=settings.sms_poll_interval)
         applications = ApplicationService(database, sealer, clock=utc_now, today=local_today, on_sms=sms.wake)
+        outreach = OutreachService(database, sealer, applications, load_or_create_batch_key(settings.outreach_key_path),
+                                   clock=utc_now, today=local_today)
         return cls(settings=settings, database=database, sealer=sealer, verifier=KioskVerifier(database, sealer),
                    applications=applications, sms=sms, catalogue=CatalogueFile(settings.catalogue_file),
-                   staff=StaffAuth(database, utc_now))
+                   staff=StaffAuth(database, utc_now), outreach=outreach)

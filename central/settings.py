@@ -22,6 +22,7 @@ ENV_KEY_FILE = "KIOSK_CENTRAL_KEY_FILE"
 ENV_CATALOGUE = "KIOSK_CENTRAL_CATALOGUE"
 ENV_SMS_SENDER = "KIOSK_CENTRAL_SMS_SENDER"
 ENV_SECURE_COOKIES = "KIOSK_CENTRAL_SECURE_COOKIES"
+ENV_OUTREACH_KEY_FILE = "KIOSK_CENTRAL_OUTREACH_KEY_FILE"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,12 @@ class CentralSettings:
     sms_poll_interval: float = 5.0
     secure_cookies: bool = False
     """Mark the console's cookies Secure (set it when the service is reached over HTTPS)."""
+    outreach_key_file: Path | None = None
+    """The X25519 key outreach batch files are encrypted for (None: ``<data_dir>/outreach.key``)."""
+
+    @property
+    def outreach_key_path(self) -> Path:
+        return self.outreach_key_file or self.data_dir / "outreach.key"
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> CentralSettings:
@@ -46,6 +53,7 @@ class CentralSettings:
             catalogue_file=Path(env.get(ENV_CATALOGUE) or DEFAULT_CATALOGUE),
             sms_sender=env.get(ENV_SMS_SENDER) or None,
             secure_cookies=env.get(ENV_SECURE_COOKIES, "") in ("1", "true", "yes"),
+            outreach_key_file=Path(env[ENV_OUTREACH_KEY_FILE]) if env.get(ENV_OUTREACH_KEY_FILE) else None,
         )
 
     def to_environment(self) -> dict[str, str]:
@@ -53,6 +61,8 @@ class CentralSettings:
                ENV_CATALOGUE: str(self.catalogue_file), ENV_SECURE_COOKIES: "1" if self.secure_cookies else ""}
         if self.sms_sender:
             env[ENV_SMS_SENDER] = self.sms_sender
+        if self.outreach_key_file:
+            env[ENV_OUTREACH_KEY_FILE] = str(self.outreach_key_file)
         return env
 
     def with_(self, **changes: object) -> CentralSettings:

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from central.routes import accommodation, applications, appointments, information, kiosk_reports, photos, surveys
+from central.routes import (
+    accommodation,
+    applications,
+    appointments,
+    information,
+    kiosk_reports,
+    outreach,
+    photos,
+    surveys,
+)
 
 
 def kiosk_api() -> APIRouter:
     router = APIRouter(prefix="/v1")
-    for module in (applications, information, appointments, surveys, kiosk_reports, photos, accommodation):
+    for module in (applications, information, appointments, surveys, kiosk_reports, photos, accommodation, outreach):
         router.include_router(module.router)
     return router

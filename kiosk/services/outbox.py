@@ -146,6 +146,11 @@ class _Cipher:
         return json.loads(data)
 
 
+PayloadCipher = _Cipher
+"""AES-256-GCM sealing of JSON values bound to their row: the outbox's, and the outreach station
+store's (``kiosk/outreach/store.py``), so personal data at rest is sealed one way everywhere."""
+
+
 @dataclass(frozen=True)
 class RecordedApplication:
     """A new application in the outbox: its number, its row id (the Idempotency-Key), and the

@@ -1,0 +1,203 @@
+"""What the outreach tests share: generated students' cards, rosters, a station config on the
+simulators, the desk's devices (ID-card reader, camera) and a central service with the station
+registered."""
+
+from __future__ import annotations
+
+import csv
+import io
+import queue
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import drivers.sim
+from drivers.camera.driver import Camera
+from drivers.idcard.driver import CardRead, CardRemoved, IdCardReader, ReaderFault
+from drivers.idcard.sample_cards import SampleCard
+from kiosk.config import DEFAULTS_FILE, SIMULATED_FILE, KioskConfig, load_config
+from kiosk.domain.identity import id_number_check_digit
+from kiosk.domain.person import Person
+from kiosk.outreach.keys import public_bytes, write_key_file
+from kiosk.outreach.officers import create_officer
+from kiosk.outreach.service import OutreachStation, open_store
+from kiosk.photo import PhotoAnalyser, PhotoRules
+from kiosk.services.identity_mapping import person_from_card
+from tests.central.harness import CentralHarness
+
+STATION_ID = "OUTR01"
+OFFICER_ID, OFFICER_PIN = "OF001", "246813"
+SECOND_OFFICER_ID, SECOND_OFFICER_PIN = "OF002", "864207"
+SUPERVISOR_ID, SUPERVISOR_PIN = "SV001", "975318"
+STATION_SECRET = "3c" * 32
+CAMERA_IMAGE = "sim:assets/sim/camera/frame-07.jpg"   # the simulated applicant in a compliant pose
+
+_SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾"
+_GIVEN = ("子涵", "浩然", "雨桐", "梓轩", "欣怡", "一诺", "思远", "可馨", "宇航", "佳琪")
+
+
+def student_card(n: int, *, prefix: str = "440106", born: date | None = None, valid_until: str = "20350101",
+                 name: str | None = None) -> SampleCard:
+    """The ``n``-th generated student (n >= 1): a Guangzhou resident born 2003-2005, a valid card."""
+    born = born or date(2003, 1, 1) + timedelta(days=37 * n)
+    first17 = f"{prefix}{born:%Y%m%d}{100 + n % 900:03d}"
+    return SampleCard(key=f"student{n}", marker=" ", name=name or _SURNAMES[n % len(_SURNAMES)] + _GIVEN[n % 10],
+                      sex_code="1" if n % 2 else "2", birth=f"{born:%Y%m%d}",
+                      id_number=first17 + id_number_check_digit(first17), valid_from="20200101",
+                      valid_until=valid_until, ethnic_code="01", address="广东省广州市天河区示例大学路1号",
+                      authority="广州市公安局天河分局")
+
+
+def phone_of(n: int) -> str:
+    return f"1390000{n:04d}"
+
+
+def roster_csv(cards: Sequence[SampleCard], *, extra_rows: Sequence[Sequence[str]] = ()) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["姓名", "身份证号", "手机"])
+    for n, card in enumerate(cards, 1):
+        writer.writerow([card.name, card.id_number, phone_of(n)])
+    for row in extra_rows:
+        writer.writerow(row)
+    return out.getvalue().encode("utf-8")
+
+
+def station_config(tmp: Path, *, payment_port: str = "sim://payment?ack_timeout=0.3",
+                   central_url: str = "http://127.0.0.1:9", extra: str = "") -> KioskConfig:
+    """The simulated station with its data in ``tmp``: fast simulators, quick photos."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    site = tmp / "site.ini"
+    site.write_text(f"""
+[kiosk]
+id = KIOSK001
+data_dir = {tmp}/kiosk
+[central]
+url = {central_url}
+connect_timeout = 1
+read_timeout = 10
+[outbox]
+key_file = {tmp}/kiosk/outbox.key
+[outreach]
+station_id = {STATION_ID}
+data_dir = {tmp}/station
+key_file = {tmp}/station/store.key
+signing_key_file = {tmp}/station/station.key
+central_public_key_file = {tmp}/station/central-batch.pub
+secret_file = {tmp}/station/central.secret
+[devices.idcard]
+port = sim://idcard?radio=0
+poll_interval = 0.05
+[devices.payment]
+port = {payment_port}
+ack_timeout = 0.5
+response_timeout = 5
+[devices.camera]
+source = {CAMERA_IMAGE}
+[photo]
+compliant_frames = 2
+{extra}
+""", encoding="utf-8")
+    return load_config([DEFAULTS_FILE, SIMULATED_FILE, site])
+
+
+def add_officers(config: KioskConfig) -> None:
+    store = open_store(config)
+    try:
+        create_officer(store, OFFICER_ID, "李警官", "officer", OFFICER_PIN)
+        create_officer(store, SECOND_OFFICER_ID, "赵警官", "officer", SECOND_OFFICER_PIN)
+        create_officer(store, SUPERVISOR_ID, "陈所长", "supervisor", SUPERVISOR_PIN)
+    finally:
+        store.close()
+
+
+def register_station(central: CentralHarness, config: KioskConfig) -> None:
+    """What ``kiosk-central add-station`` and ``outreach-key`` do, with the files the station reads."""
+    from central.context import utc_now
+    from central.outreach import register_station as register
+    from kiosk.outreach.keys import load_or_create_signing_key
+
+    signing = load_or_create_signing_key(config.resolve(config.outreach.signing_key_file))
+    register(central.central.database, central.central.sealer, STATION_ID, public_bytes(signing), now=utc_now(),
+             secret_hex=STATION_SECRET)
+    write_key_file(config.resolve(config.outreach.central_public_key_file),
+                   public_bytes(central.central.outreach._key), private=False)
+    config.resolve(config.outreach.secret_file).write_text(STATION_SECRET + "\n", encoding="ascii")
+
+
+def give_central_key(config: KioskConfig, central_private: Any) -> None:
+    write_key_file(config.resolve(config.outreach.central_public_key_file), public_bytes(central_private),
+                   private=False)
+
+
+@dataclass
+class Desk:
+    """The officer's devices: the ID-card reader (simulated chip in this process) and the camera."""
+
+    reader: IdCardReader
+    camera: Camera
+    analyser: PhotoAnalyser
+    events: queue.Queue[Any]
+    compliant_frames: int
+
+    def present(self, card: SampleCard, timeout: float = 15.0) -> Person:
+        """Take any card off the reader, lay ``card`` on it and return the person read."""
+        chip = drivers.sim.instance("idcard")
+        if chip.card is not None:
+            chip.remove_card()
+            self._wait(CardRemoved, timeout)
+        self._drain()
+        chip.insert_card(card)
+        return person_from_card(self._wait(CardRead, timeout).record)
+
+    def photo(self, timeout: float = 30.0) -> bytes:
+        from kiosk.outreach.photo import take_photo
+
+        return take_photo(self.camera, self.analyser, compliant_frames=self.compliant_frames, timeout=timeout).jpeg
+
+    def _drain(self) -> None:
+        while not self.events.empty():
+            self.events.get_nowait()
+
+    def _wait(self, kind: type, timeout: float) -> Any:
+        while True:
+            try:
+                event = self.events.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"the reader did not report {kind.__name__} within {timeout} s") from None
+            if isinstance(event, ReaderFault) and not event.card_level:
+                raise AssertionError(f"reader fault {event.reason}")
+            if isinstance(event, kind):
+                return event
+
+
+@contextmanager
+def desk(config: KioskConfig) -> Iterator[Desk]:
+    events: queue.Queue[Any] = queue.Queue()
+    section = config.devices.idcard
+    reader = IdCardReader(section.port, events.put, poll_interval=section.poll_interval,
+                          read_fingerprint=False).start()
+    camera = Camera(config.devices.camera.source, width=config.devices.camera.width,
+                    height=config.devices.camera.height, fps=config.devices.camera.fps).start(wait=10)
+    photo = config.photo
+    analyser = PhotoAnalyser(PhotoRules.from_config(photo.width, photo.height, photo.jpeg_min_kb, photo.jpeg_max_kb))
+    try:
+        yield Desk(reader, camera, analyser, events, photo.compliant_frames)
+    finally:
+        reader.stop()
+        camera.close()
+
+
+def checker_for(config: KioskConfig) -> Any:
+    from kiosk.outreach.photo import PhotoChecker
+
+    photo = config.photo
+    return PhotoChecker(PhotoAnalyser(PhotoRules.from_config(photo.width, photo.height, photo.jpeg_min_kb,
+                                                             photo.jpeg_max_kb)))
+
+
+def open_station(config: KioskConfig, **kwargs: Any) -> OutreachStation:
+    return OutreachStation.from_config(config, **kwargs)
