@@ -152,7 +152,7 @@ def group_list_commands(group: GroupList, *, paper_width_dots: int = 576) -> lis
     line(_pad("时间 Made", group.made_at.strftime("%Y-%m-%d %H:%M"), columns))
     line("-" * columns)
     for row in group.rows:
-        head = f"{row.position:>3}. {row.name}"
+        head = f"{row.position:>3}. {row.name} {row.id_masked if columns >= 40 else ''}".rstrip()
         if row.state == "filed":
             line(_pad(head, "¥" + format_yuan(row.fee_fen), columns))
             line(_pad(f"     {row.application_no}", "卡 card" if row.paid_by == "card" else "团体 group", columns))
@@ -172,7 +172,7 @@ def group_list_commands(group: GroupList, *, paper_width_dots: int = 576) -> lis
     others = len(group.rows) - len(filed) - refused
     line(_pad(f"未受理 Refused {refused}", f"未办 Not filed {others}", columns))
     commands += [Feed(1), Alignment("center"),
-                 Text(printable("凭申请编号查询进度 Track progress by application number") + "\n"),
+                 Text(printable("凭申请编号查询进度") + "\n"), Text("Track progress by application number\n"),
                  Feed(3), Cut(partial=True)]
     return commands
 

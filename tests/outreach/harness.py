@@ -201,3 +201,93 @@ def checker_for(config: KioskConfig) -> Any:
 
 def open_station(config: KioskConfig, **kwargs: Any) -> OutreachStation:
     return OutreachStation.from_config(config, **kwargs)
+
+
+@dataclass(frozen=True)
+class SealedDay:
+    """A small day filed and sealed in this process: the file, the keys, what was filed."""
+
+    config: KioskConfig
+    batch_id: str
+    file: bytes
+    central_key_file: Path
+    numbers: tuple[str, ...]           # the applications, in filing order
+    receipts: dict[str, str]           # application number -> the receipt's QR payload
+    pos_paid: frozenset[str]           # paid by the applicant's card
+    group_paid: frozenset[str]         # paid by the organiser
+    photo_sha256: dict[str, str]       # application number -> SHA-256 of its photo
+    refused: int
+
+
+def file_day(tmp: Path, *, students: int = 5) -> SealedDay:
+    """File ``students`` roster students (odd ones pay by card, even ones are group-paid), refuse a
+    walk-in with an expired card, leave one roster student absent; pay for the group; seal."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from kiosk.domain.catalogue import ItemChoice
+    from kiosk.outreach.service import ApplicantDetails, payments_from_config
+    from kiosk.outreach.store import BatchDetails
+
+    config = station_config(tmp / "station")
+    add_officers(config)
+    central_key = X25519PrivateKey.generate()
+    key_file = tmp / "central-outreach.key"
+    write_key_file(key_file, central_key.private_bytes_raw(), private=True)
+    give_central_key(config, central_key)
+    store = open_store(config)
+    station = OutreachStation.from_config(config, store=store, payments=payments_from_config(config, store),
+                                          photo_checker=checker_for(config))
+    try:
+        officer = station.desk.sign_in(OFFICER_ID, OFFICER_PIN).officer
+        assert officer is not None
+        batch = station.create_batch(officer, BatchDetails(
+            "示例大学 2026级留学班", "周老师", "13800138000", ItemChoice("passport"), destination="英国",
+            purpose="study", occupation="student"))
+        cards = [student_card(n) for n in range(1, students + 2)]  # the last one stays away
+        station.import_roster(officer, batch.batch_id, roster_csv(cards))
+        numbers, receipts, pos, group, photos = [], {}, set(), set(), {}
+        with desk(config) as devices:
+            for n, card in enumerate(cards[:students], 1):
+                person = devices.present(card)
+                match = station.match_card(batch.batch_id, person)
+                assert match.row is not None and match.refusal is None
+                jpeg = devices.photo()
+                filed = station.file_application(officer, batch.batch_id, match.row.row_id, person,
+                                                 ApplicantDetails(phone_of(n), "张三", "13912345678"),
+                                                 photo_jpeg=jpeg, consent=True,
+                                                 payment_mode="pos" if n % 2 else "group")
+                if filed.payment_mode == "pos":
+                    assert station.pay(officer, filed.application_no).status == "paid"
+                    pos.add(filed.application_no)
+                else:
+                    group.add(filed.application_no)
+                numbers.append(filed.application_no)
+                receipts[filed.application_no] = filed.progress_payload
+                photos[filed.application_no] = hashlib.sha256(jpeg).hexdigest()
+            expired = student_card(90, valid_until="20240101", name="过期卡")
+            person = devices.present(expired)
+            match = station.match_card(batch.batch_id, person)
+            assert match.row is None and match.refusal is not None and match.refusal.code == "card_expired"
+            row = station.add_walk_in(officer, batch.batch_id, person)
+            station.refuse(officer, batch.batch_id, row.row_id, match.refusal.code, "请换领身份证")
+        if group:
+            assert station.pay_group(officer, batch.batch_id).status == "paid"
+        sealed = station.seal(batch.batch_id, SUPERVISOR_ID, SUPERVISOR_PIN)
+        return SealedDay(config, batch.batch_id, sealed.path.read_bytes(), key_file, tuple(numbers), receipts,
+                         frozenset(pos), frozenset(group), photos, 1)
+    finally:
+        station.close()
+
+
+def central_with_key(tmp: Path, key_file: Path) -> CentralHarness:
+    """A central service (SQLite, serving) whose outreach key is ``key_file``'s."""
+    from kiosk.config import REPO_ROOT
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "outreach.key").write_bytes(key_file.read_bytes())
+    harness = CentralHarness.build(f"sqlite:///{tmp / 'central.sqlite3'}", tmp,
+                                   catalogue=REPO_ROOT / "config" / "catalogue.json")
+    harness.serve()
+    return harness
