@@ -391,14 +391,51 @@ def open_batch_file(data: bytes, station_key_for: Callable[[str], Ed25519PublicK
     envelope, _ = parse_envelope(data)
     # The signature first: a changed byte in the envelope is "tampered", whatever else is wrong.
     opened = open_envelope(envelope, station_key_for(envelope.header.station_id), central_private)
-    try:
-        _, blocks = split_batch_file(data)
-    except BatchFileError as exc:
-        if exc.code == "entry_missing":
-            raise BatchFileError("entry_missing", f"{exc}: {_missing(opened, data)}") from None
-        raise
+    blocks = _entry_blocks(opened, data)
     payloads = tuple(open_entry(opened, index, block) for index, block in enumerate(blocks))
     return OpenedBatch(opened, tuple(blocks), payloads)
+
+
+def _entry_blocks(opened: OpenedEnvelope, data: bytes) -> list[bytes]:
+    """The entry blocks where the signed manifest says they are. Knowing every block's size from
+    the manifest, the file's length alone tells a removed entry, an added one and a cut-off file
+    apart; then every length field, block and the trailer must be exactly as sealed."""
+    start = len(opened.envelope.raw)
+    sizes = [int(entry["size"]) for entry in opened.entries]
+    expected = start + sum(4 + size for size in sizes) + TRAILER_BYTES
+    has_trailer = (data[-TRAILER_BYTES:-8] == TRAILER_MAGIC
+                   and int(struct.unpack(">Q", data[-8:])[0]) == len(data)) if len(data) >= TRAILER_BYTES else False
+    if len(data) < expected:
+        if has_trailer:
+            raise BatchFileError("entry_missing", f"the file is {expected - len(data)} bytes shorter than its signed "
+                                 f"manifest says, with its end marker intact (an entry was removed): "
+                                 f"{_missing(opened, data)}")
+        raise BatchFileError("truncated", f"the batch file is truncated: it ends at byte {len(data)} of "
+                             f"{expected}")
+    if len(data) > expected:
+        if has_trailer:
+            raise BatchFileError("entry_added", f"the file is {len(data) - expected} bytes longer than its signed "
+                                 "manifest says (an entry was added)")
+        raise BatchFileError("tampered", f"the file is {len(data) - expected} bytes longer than its signed "
+                             "manifest says (extended)")
+    blocks = []
+    pos = start
+    hashes = {entry["sha256"]: entry["index"] for entry in opened.entries}
+    for index, size in enumerate(sizes):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        if length != size:
+            raise BatchFileError("tampered", f"entry {index}'s length field says {length} bytes, the signed "
+                                 f"manifest {size} (changed after sealing)")
+        block = data[pos + 4:pos + 4 + size]
+        other = hashes.get(hashlib.sha256(block).hexdigest())
+        if other is not None and other != index:
+            raise BatchFileError("tampered", f"entry {other} is in the place of entry {index}: the entries were "
+                                 "reordered after sealing")
+        blocks.append(block)
+        pos += 4 + size
+    if data[pos:pos + len(TRAILER_MAGIC)] != TRAILER_MAGIC or not has_trailer:
+        raise BatchFileError("tampered", "the batch file's end marker is damaged")
+    return blocks
 
 
 def _missing(opened: OpenedEnvelope, data: bytes) -> str:

@@ -32,10 +32,14 @@ def say(event: str, **data: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--site", required=True, type=Path)
-    parser.add_argument("--plan", required=True, type=Path)
+    parser.add_argument("--plan", type=Path)
+    parser.add_argument("--seal", metavar="BATCH", help="seal BATCH as the supervisor, and stop")
+    parser.add_argument("--sync", metavar="BATCH", help="sync BATCH to the configured central service, and stop")
     args = parser.parse_args(argv)
-    plan = json.loads(args.plan.read_text(encoding="utf-8"))
     config = load_config([DEFAULTS_FILE, SIMULATED_FILE, args.site])
+    if args.seal or args.sync:
+        return close_the_day(config, args.seal, args.sync)
+    plan = json.loads(args.plan.read_text(encoding="utf-8"))
     store = open_store(config)
     station = OutreachStation.from_config(config, store=store, payments=payments_from_config(config, store),
                                           photo_checker=checker_for(config))
@@ -107,6 +111,23 @@ def main(argv: list[str] | None = None) -> int:
         if outcome.status == "unknown":
             station.payments.recover()  # type: ignore[union-attr]
     say("day_done", batch_id=batch_id)
+    station.close()
+    return 0
+
+
+def close_the_day(config: Any, seal: str | None, sync: str | None) -> int:
+    from kiosk.services.api import ApiClient, read_secret
+    from tests.outreach.harness import SUPERVISOR_ID, SUPERVISOR_PIN
+
+    station = OutreachStation.from_config(config)
+    if seal:
+        sealed = station.seal(seal, SUPERVISOR_ID, SUPERVISOR_PIN)
+        say("sealed", batch_id=sealed.batch_id, sha256=sealed.sha256, filed=sealed.filed)
+    if sync:
+        api = ApiClient(config.central.url, config.outreach.station_id,
+                        read_secret(config.resolve(config.outreach.secret_file)))
+        report = station.sync(api, sync)
+        say("synced", sent=report.sent, already=report.already_received, complete=report.complete)
     station.close()
     return 0
 
