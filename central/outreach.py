@@ -231,10 +231,12 @@ class OutreachService:
             batch = dict(manifest.get("batch") or {})
             counts = {k: int(v) for k, v in (batch.get("counts") or {}).items()}
             group = batch.get("group_payment")
-            group_reference, group_fen = (str(group["reference"])[:32], int(group["amount_fen"])) if group else (None, 0)
+            group_reference = str(group["reference"])[:32] if group else None
+            group_fen = int(group["amount_fen"]) if group else 0
             sealed_at = datetime.fromisoformat(header.sealed_at)
-            listed = [(int(e["index"]), str(e["kind"])[:12], e.get("application_no"), str(e.get("officer_id") or "")[:16],
-                       int(e.get("fee_fen") or 0), e.get("payment_mode"), e.get("reason")) for e in opened.entries]
+            listed = [(int(e["index"]), str(e["kind"])[:12], e.get("application_no"),
+                       str(e.get("officer_id") or "")[:16], int(e.get("fee_fen") or 0), e.get("payment_mode"),
+                       e.get("reason")) for e in opened.entries]
         except (AttributeError, KeyError, TypeError, ValueError):
             raise OutreachRefused(422, "tampered", f"batch {header.batch_id}'s manifest is not as the format "
                                   "describes") from None

@@ -140,7 +140,8 @@ def group_list_commands(group: GroupList, *, paper_width_dots: int = 576) -> lis
     columns = paper_width_dots // 12
     commands: list[Command] = [Initialise(), ChineseMode(True), LineSpacing(32), Alignment("center"), Bold(True),
                                CharacterSize(1, 2), Text(printable("团体申请名单") + "\n"), CharacterSize(1, 1),
-                               Text("Group list\n"), Bold(False), Text(printable(_fit(group.batch_name, columns)) + "\n"),
+                               Text("Group list\n"), Bold(False),
+                               Text(printable(_fit(group.batch_name, columns)) + "\n"),
                                Alignment("left"), Feed(1)]
 
     def line(text: str) -> None:

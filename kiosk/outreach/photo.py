@@ -29,7 +29,8 @@ class PhotoChecker:
         """Raise :class:`~kiosk.photo.PhotoRejected` (with the verdict) unless ``jpeg`` may be filed."""
         rules = self.analyser.rules
         if not rules.jpeg_min_kb * 1024 <= len(jpeg) <= rules.jpeg_max_kb * 1000:
-            raise PhotoRejected(f"the photo is {len(jpeg)} bytes; {rules.jpeg_min_kb}-{rules.jpeg_max_kb} KB are allowed")
+            raise PhotoRejected(f"the photo is {len(jpeg)} bytes; "
+                                f"{rules.jpeg_min_kb}-{rules.jpeg_max_kb} KB are allowed")
         image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
         if image is None:
             raise PhotoRejected("the photo is not a readable JPEG")

@@ -213,7 +213,8 @@ def _check_row(line: int, cells: list[Any], columns: dict[Column, int],
     if phone_text:
         phone = normalise_mobile(phone_text)
         if phone is None:
-            return None, RosterProblem(line, "bad_phone", "phone", "not a mainland mobile number (11 digits, 1[3-9]...)")
+            return None, RosterProblem(line, "bad_phone", "phone",
+                                       "not a mainland mobile number (11 digits, 1[3-9]...)")
     return RosterEntry(line, name, id_text, phone), None
 
 

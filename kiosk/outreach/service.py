@@ -238,7 +238,8 @@ class OutreachStation:
     @classmethod
     def from_config(cls, config: Any, *, payments: PaymentService | None = None,
                     photo_checker: PhotoChecker | None = None, store: StationStore | None = None,
-                    catalogue: Catalogue | None = None, clock: Callable[[], datetime] = datetime.now) -> OutreachStation:
+                    catalogue: Catalogue | None = None,
+                    clock: Callable[[], datetime] = datetime.now) -> OutreachStation:
         section = config.outreach
         data_dir = config.resolve(section.data_dir)
         store = store or open_store(config)
@@ -247,8 +248,10 @@ class OutreachStation:
             central_public = load_batch_public_key(public_file)
         except KeyFileError:
             central_public = None  # sealing says what is missing; filing works without it
-        identity = StationIdentity(section.station_id, load_or_create_signing_key(config.resolve(section.signing_key_file)))
-        return cls(store=store, identity=identity, catalogue=catalogue or load_catalogue(config.resolve(config.session.catalogue)),
+        identity = StationIdentity(section.station_id,
+                                   load_or_create_signing_key(config.resolve(section.signing_key_file)))
+        catalogue = catalogue or load_catalogue(config.resolve(config.session.catalogue))
+        return cls(store=store, identity=identity, catalogue=catalogue,
                    data_dir=data_dir, central_public=central_public, payments=payments, photo_checker=photo_checker,
                    group_payment=section.group_payment, max_attempts=section.max_attempts,
                    lockout_seconds=section.lockout_seconds, clock=clock)

@@ -533,7 +533,8 @@ class StationStore:
                        (number, batch_id, row_id, key, state, payment_mode, fee_fen, officer_id, self.station_id,
                         self._cipher.seal(sealed, f"application:{number}"),
                         self._cipher.seal(token, f"application:{number}:token"), photo_sha256, now, now))
-            db.execute("UPDATE roster SET state=?, application_no=?, reason=NULL, officer_id=?, updated_at=? WHERE id=?",
+            db.execute("UPDATE roster SET state=?, application_no=?, reason=NULL, officer_id=?, updated_at=? "
+                       "WHERE id=?",
                        (state, number, officer_id, now, row_id))
             self._audit(db, officer_id, "filed", batch_id, number, payment_mode=payment_mode, fee_fen=fee_fen)
         return RecordedApplication(number, key, token, make_progress_payload(number, token))
@@ -547,7 +548,8 @@ class StationStore:
         rows = self._rows("SELECT * FROM applications WHERE application_no=?", (application_no,))
         return self._application(rows[0]) if rows else None
 
-    def applications(self, batch_id: str | None = None, state: ApplicationState | None = None) -> list[ApplicationRecord]:
+    def applications(self, batch_id: str | None = None,
+                     state: ApplicationState | None = None) -> list[ApplicationRecord]:
         rows = self._rows("SELECT * FROM applications WHERE (? IS NULL OR batch_id=?) AND (? IS NULL OR state=?) "
                           "ORDER BY created_at, application_no", (batch_id, batch_id, state, state))
         return [self._application(r) for r in rows]
@@ -600,7 +602,8 @@ class StationStore:
                 return row["paid_by"] == reference and row["state"] == "filed"
             body = self._cipher.open(row["payload"], f"application:{application_no}")
             body["payments"] = [*body.get("payments", []), payment_for_central(payment)]
-            db.execute("UPDATE applications SET state='filed', paid_by=?, payload=?, updated_at=? WHERE application_no=?",
+            db.execute("UPDATE applications SET state='filed', paid_by=?, payload=?, updated_at=? "
+                       "WHERE application_no=?",
                        (reference, self._cipher.seal(body, f"application:{application_no}"), now, application_no))
             db.execute("UPDATE roster SET state='filed', updated_at=? WHERE id=?", (now, row["roster_id"]))
             self._audit(db, row["officer_id"], "paid", row["batch_id"], application_no, reference=reference,

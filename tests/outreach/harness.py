@@ -67,7 +67,8 @@ def roster_csv(cards: Sequence[SampleCard], *, extra_rows: Sequence[Sequence[str
 
 
 def station_config(tmp: Path, *, payment_port: str = "sim://payment?ack_timeout=0.3",
-                   central_url: str = "http://127.0.0.1:9", extra: str = "") -> KioskConfig:
+                   central_url: str = "http://127.0.0.1:9", idcard_port: str = "sim://idcard?radio=0",
+                   compliant_frames: int = 2, extra: str = "") -> KioskConfig:
     """The simulated station with its data in ``tmp``: fast simulators, quick photos."""
     tmp.mkdir(parents=True, exist_ok=True)
     site = tmp / "site.ini"
@@ -89,7 +90,7 @@ signing_key_file = {tmp}/station/station.key
 central_public_key_file = {tmp}/station/central-batch.pub
 secret_file = {tmp}/station/central.secret
 [devices.idcard]
-port = sim://idcard?radio=0
+port = {idcard_port}
 poll_interval = 0.05
 [devices.payment]
 port = {payment_port}
@@ -98,7 +99,7 @@ response_timeout = 5
 [devices.camera]
 source = {CAMERA_IMAGE}
 [photo]
-compliant_frames = 2
+compliant_frames = {compliant_frames}
 {extra}
 """, encoding="utf-8")
     return load_config([DEFAULTS_FILE, SIMULATED_FILE, site])

@@ -81,12 +81,14 @@ def test_a_file_built_from_the_document_is_read_by_the_codec() -> None:
     entries = [{"kind": "application", "body": {"n": i, "photo": "ÿ" * 100}} for i in range(3)]
     opened = open_batch_file(hand_built(entries), station_key, CENTRAL)
     assert [dict(p) for p in opened.payloads] == entries
-    assert opened.opened.header.batch_id == "OUTR01-261128-01" and opened.opened.manifest["batch"]["name"] == "hand-built"
+    assert opened.opened.header.batch_id == "OUTR01-261128-01"
+    assert opened.opened.manifest["batch"]["name"] == "hand-built"
 
 
 def test_the_codec_writes_what_the_document_describes() -> None:
     data = seal_batch(station_id="OUTR01", batch_id="OUTR01-261128-02", sealed_at="2026-11-28T18:00:00+00:00",
-                      batch={"name": "班"}, entries=[EntryInput({"kind": "refusal"}, {"kind": "refusal", "name": "甲"})],
+                      batch={"name": "班"},
+                      entries=[EntryInput({"kind": "refusal"}, {"kind": "refusal", "name": "甲"})],
                       signing_key=STATION, central_public=CENTRAL.public_key())
     assert data[:8] == b"EEKBATCH" and struct.unpack(">H", data[8:10]) == (1,)
     (h,) = struct.unpack(">I", data[10:14])

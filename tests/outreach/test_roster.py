@@ -77,8 +77,8 @@ def test_xlsx_rows_are_checked_and_a_number_cell_is_refused() -> None:
     sheet.append(["No.", "姓名", "身份证号", "手机"])
     for index, (row, _) in enumerate(GOLDEN, 1):
         name, id_number, phone = row
-        sheet.append([index, name or None, id_number or None, int(phone.replace(" ", "")) if phone.replace(" ", "").isdigit()
-                      else phone or None])
+        digits = phone.replace(" ", "")
+        sheet.append([index, name or None, id_number or None, int(digits) if digits.isdigit() else phone or None])
     sheet.append([99, "陈数字", float(GOOD_B[:15]), 13900000099])   # what Excel makes of an 18-digit number
     out = io.BytesIO()
     book.save(out)

@@ -75,8 +75,9 @@ def day(tmp_path: Path) -> Iterator[Day]:
                            photo_checker=checker_for(config))
     officer = station.desk.sign_in(OFFICER_ID, OFFICER_PIN).officer
     assert officer is not None
-    batch = station.create_batch(officer, BatchDetails("示例大学 交换生", "周老师", "020-12345678", ItemChoice("passport"),
-                                                       destination="日本", purpose="study", occupation="student"))
+    batch = station.create_batch(officer, BatchDetails("示例大学 交换生", "周老师", "020-12345678",
+                                                       ItemChoice("passport"), destination="日本", purpose="study",
+                                                       occupation="student"))
     station.import_roster(officer, batch.batch_id, roster_csv([student_card(n) for n in range(1, 7)]))
     with desk(config) as devices:
         yield Day(station, officer, batch.batch_id, devices, tmp_path)
@@ -161,10 +162,10 @@ def test_unknown_people_are_added_or_refused_with_the_kiosk_rules(day: Day) -> N
                                      photo_jpeg=day.devices.photo(), consent=True)
     refused = day.station.refuse(day.officer, day.batch_id, row.row_id, "card_expired", "请先换领")
     assert (refused.state, refused.reason, refused.note) == ("refused", "card_expired", "请先换领")
-    other = student_card(2)
-    mismatch = day.station.match_card(day.batch_id, day.devices.present(
-        student_card(2, name="另一人") if False else other))
-    assert mismatch.name_matches
+    same = day.station.match_card(day.batch_id, day.devices.present(student_card(2)))
+    assert same.row is not None and same.name_matches
+    renamed = day.station.match_card(day.batch_id, day.devices.present(student_card(2, name="另一人")))
+    assert renamed.row == same.row and not renamed.name_matches  # the officer is shown both names
 
 
 def test_a_minor_needs_a_valid_adult_guardian(day: Day) -> None:
@@ -303,3 +304,13 @@ def test_nothing_personal_is_in_clear_on_disk_or_in_the_log(day: Day, caplog: py
     audit = day.station.store.audit(day.batch_id)
     assert {e.station_id for e in audit} == {STATION_ID} and {"filed", "paid"} <= {e.action for e in audit}
     assert all(e.officer_id == OFFICER_ID for e in audit if e.action in ("filed", "roster_added", "batch_created"))
+
+
+def test_the_outreach_configuration_is_checked(tmp_path: Path) -> None:
+    from kiosk.config import DEFAULTS_FILE, ConfigError, load_config
+
+    site = tmp_path / "site.ini"
+    site.write_text("[outreach]\nstation_id = out-1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[outreach\] station_id = 'out-1': expected 1 to 8 characters"):
+        load_config([DEFAULTS_FILE, site])
+    assert load_config([DEFAULTS_FILE]).outreach.station_id == "OUTR01"
