@@ -47,8 +47,6 @@ def line(name: str, values: list[tuple[float, float]]) -> str:
 
 
 def main() -> int:
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
     from kiosk.domain.catalogue import ItemChoice
     from kiosk.outreach import ApplicantDetails, BatchDetails, OutreachStation
     from kiosk.outreach.service import open_store, payments_from_config
@@ -57,29 +55,21 @@ def main() -> int:
         OFFICER_PIN,
         SUPERVISOR_ID,
         SUPERVISOR_PIN,
-        add_officers,
         central_with_key,
         checker_for,
         desk,
-        give_central_key,
         phone_of,
+        prepare_station,
         register_station,
         roster_csv,
-        station_config,
         student_card,
-        write_key_file,
     )
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {count} applicants")
     tmp = Path(tempfile.mkdtemp(prefix="bench-outreach-"))
     # The spec's reader timing (radio=1: about 1 s per read) and the configured 8 compliant frames.
-    config = station_config(tmp / "station", idcard_port="sim://idcard", compliant_frames=8)
-    add_officers(config)
-    central_key = X25519PrivateKey.generate()
-    key_file = tmp / "central-outreach.key"
-    write_key_file(key_file, central_key.private_bytes_raw(), private=True)
-    give_central_key(config, central_key)
+    config, key_file = prepare_station(tmp, idcard_port="sim://idcard", compliant_frames=8)
     store = open_store(config)
     station = OutreachStation.from_config(config, store=store, payments=payments_from_config(config, store),
                                           photo_checker=checker_for(config))

@@ -37,16 +37,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kiosk.domain.catalogue import ItemChoice
-from kiosk.domain.progress_code import (
-    MAX_SEQUENCE,
-    access_token_hash,
-    format_application_no,
-    make_progress_payload,
-    new_access_token,
-)
+from kiosk.domain.progress_code import access_token_hash, make_progress_payload, new_access_token
 from kiosk.outreach.roster import RosterEntry, RosterProblem
 from kiosk.services.application_payload import payment_for_central
-from kiosk.services.outbox import OutboxError, PayloadCipher
+from kiosk.services.outbox import NumbersExhausted, OutboxError, PayloadCipher, allocate_application_no
 
 Role = Literal["officer", "supervisor"]
 RowState = Literal["pending", "awaiting_payment", "filed", "refused"]
@@ -515,15 +509,10 @@ class StationStore:
                 raise StoreError(f"no roster row {row_id} in batch {batch_id}")
             if row["state"] != "pending":
                 raise StoreError(f"roster row {row_id} is {row['state']}, not pending")
-            counter = db.execute("SELECT last_sequence FROM application_numbers WHERE kiosk_id=? AND day=?",
-                                 (self.station_id, day.isoformat())).fetchone()
-            sequence = (counter[0] if counter else 0) + 1
-            if sequence > MAX_SEQUENCE:
-                raise StoreError(f"all {MAX_SEQUENCE} application numbers of {day} are used")
-            db.execute("INSERT INTO application_numbers (kiosk_id, day, last_sequence) VALUES (?, ?, ?) "
-                       "ON CONFLICT (kiosk_id, day) DO UPDATE SET last_sequence=excluded.last_sequence",
-                       (self.station_id, day.isoformat(), sequence))
-            number = format_application_no(self.station_id, day, sequence)
+            try:
+                number = allocate_application_no(db, self.station_id, day)
+            except NumbersExhausted as exc:
+                raise StoreError(str(exc)) from None
             sealed = dict(body, application_no=number, access_token_hash=access_token_hash(number, token))
             sealed.setdefault("payments", [])
             state = "awaiting_payment" if payment_mode == "pos" else "filed"

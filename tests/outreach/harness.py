@@ -129,6 +129,20 @@ def register_station(central: CentralHarness, config: KioskConfig) -> None:
     config.resolve(config.outreach.secret_file).write_text(STATION_SECRET + "\n", encoding="ascii")
 
 
+def prepare_station(tmp: Path, **config_options: Any) -> tuple[KioskConfig, Path]:
+    """A station config with its officers, and a central batch key it encrypts for: the key's
+    private half is in the returned file, for the central service started later."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    config = station_config(tmp / "station", **config_options)
+    add_officers(config)
+    central_key = X25519PrivateKey.generate()
+    key_file = tmp / "central-outreach.key"
+    write_key_file(key_file, central_key.private_bytes_raw(), private=True)
+    give_central_key(config, central_key)
+    return config, key_file
+
+
 def give_central_key(config: KioskConfig, central_private: Any) -> None:
     write_key_file(config.resolve(config.outreach.central_public_key_file), public_bytes(central_private),
                    private=False)
@@ -225,18 +239,11 @@ def file_day(tmp: Path, *, students: int = 5) -> SealedDay:
     walk-in with an expired card, leave one roster student absent; pay for the group; seal."""
     import hashlib
 
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
     from kiosk.domain.catalogue import ItemChoice
     from kiosk.outreach.service import ApplicantDetails, payments_from_config
     from kiosk.outreach.store import BatchDetails
 
-    config = station_config(tmp / "station")
-    add_officers(config)
-    central_key = X25519PrivateKey.generate()
-    key_file = tmp / "central-outreach.key"
-    write_key_file(key_file, central_key.private_bytes_raw(), private=True)
-    give_central_key(config, central_key)
+    config, key_file = prepare_station(tmp)
     store = open_store(config)
     station = OutreachStation.from_config(config, store=store, payments=payments_from_config(config, store),
                                           photo_checker=checker_for(config))

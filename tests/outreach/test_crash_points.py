@@ -23,14 +23,11 @@ from kiosk.outreach.service import open_store
 from tests.crash.test_payment_crash import TerminalProcess
 from tests.outreach.harness import (
     STATION_ID,
-    add_officers,
     central_with_key,
-    give_central_key,
+    prepare_station,
     register_station,
     roster_csv,
-    station_config,
     student_card,
-    write_key_file,
 )
 
 pytestmark = pytest.mark.slow
@@ -54,15 +51,8 @@ def terminal(tmp_path: Path) -> Iterator[TerminalProcess]:
 
 def test_sealing_and_syncing_survive_a_kill_at_their_labelled_points(terminal: TerminalProcess,
                                                                      tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-    config = station_config(tmp_path / "laptop", payment_port=str(terminal.link))
-    add_officers(config)
-    central_key = X25519PrivateKey.generate()
-    key_file = tmp_path / "central-outreach.key"
-    write_key_file(key_file, central_key.private_bytes_raw(), private=True)
-    give_central_key(config, central_key)
-    site = tmp_path / "laptop" / "site.ini"
+    config, key_file = prepare_station(tmp_path, payment_port=str(terminal.link))
+    site = tmp_path / "station" / "site.ini"
     roster = tmp_path / "roster.csv"
     roster.write_bytes(roster_csv([student_card(n) for n in range(1, 4)]))
     plan = tmp_path / "plan.json"

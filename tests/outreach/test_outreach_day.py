@@ -45,14 +45,11 @@ from tests.outreach.harness import (
     STATION_SECRET,
     SUPERVISOR_ID,
     SUPERVISOR_PIN,
-    add_officers,
     central_with_key,
-    give_central_key,
+    prepare_station,
     register_station,
     roster_csv,
-    station_config,
     student_card,
-    write_key_file,
 )
 
 pytestmark = pytest.mark.slow
@@ -117,15 +114,8 @@ def terminal(tmp_path: Path) -> Iterator[TerminalProcess]:
 
 def test_a_day_of_thirty_with_two_kills_then_file_and_network_meet_without_duplicates(
         terminal: TerminalProcess, tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-    config = station_config(tmp_path / "laptop", payment_port=str(terminal.link))
-    add_officers(config)
-    central_key = X25519PrivateKey.generate()
-    key_file = tmp_path / "central-outreach.key"
-    write_key_file(key_file, central_key.private_bytes_raw(), private=True)
-    give_central_key(config, central_key)
-    site = tmp_path / "laptop" / "site.ini"
+    config, key_file = prepare_station(tmp_path, payment_port=str(terminal.link))
+    site = tmp_path / "station" / "site.ini"
     plan = plan_for(tmp_path)
 
     # -- the day, central service down ------------------------------------------------------------
