@@ -221,6 +221,7 @@ class OutreachStation:
 
     def __init__(self, *, store: StationStore, identity: StationIdentity, catalogue: Catalogue,
                  data_dir: Path, central_public: X25519PublicKey | None = None,
+                 central_public_key_file: Path | None = None,
                  payments: PaymentService | None = None, photo_checker: PhotoChecker | None = None,
                  group_payment: bool = True, max_attempts: int = 5, lockout_seconds: float = 300.0,
                  clock: Callable[[], datetime] = datetime.now) -> None:
@@ -228,7 +229,8 @@ class OutreachStation:
         self.identity = identity
         self.catalogue = catalogue
         self.data_dir = Path(data_dir)
-        self.central_public = central_public
+        self._central_public = central_public
+        self.central_public_key_file = central_public_key_file
         self.payments = payments
         self.photo_checker = photo_checker
         self.group_payment_allowed = group_payment
@@ -243,18 +245,25 @@ class OutreachStation:
         section = config.outreach
         data_dir = config.resolve(section.data_dir)
         store = store or open_store(config)
-        public_file = config.resolve(section.central_public_key_file)
-        try:
-            central_public = load_batch_public_key(public_file)
-        except KeyFileError:
-            central_public = None  # sealing says what is missing; filing works without it
         identity = StationIdentity(section.station_id,
                                    load_or_create_signing_key(config.resolve(section.signing_key_file)))
         catalogue = catalogue or load_catalogue(config.resolve(config.session.catalogue))
         return cls(store=store, identity=identity, catalogue=catalogue,
-                   data_dir=data_dir, central_public=central_public, payments=payments, photo_checker=photo_checker,
+                   data_dir=data_dir, central_public_key_file=config.resolve(section.central_public_key_file),
+                   payments=payments, photo_checker=photo_checker,
                    group_payment=section.group_payment, max_attempts=section.max_attempts,
                    lockout_seconds=section.lockout_seconds, clock=clock)
+
+    @property
+    def central_public(self) -> X25519PublicKey | None:
+        """The central service's batch key; read when first needed, so a key file copied onto the
+        laptop after start-up is found (filing needs no key; only sealing does)."""
+        if self._central_public is None and self.central_public_key_file is not None:
+            try:
+                self._central_public = load_batch_public_key(self.central_public_key_file)
+            except KeyFileError:
+                return None
+        return self._central_public
 
     @property
     def station_id(self) -> str:

@@ -289,13 +289,13 @@ def file_day(tmp: Path, *, students: int = 5) -> SealedDay:
         station.close()
 
 
-def central_with_key(tmp: Path, key_file: Path) -> CentralHarness:
-    """A central service (SQLite, serving) whose outreach key is ``key_file``'s."""
+def central_with_key(tmp: Path, key_file: Path, database_url: str | None = None) -> CentralHarness:
+    """A central service (SQLite unless ``database_url``, serving) whose outreach key is ``key_file``'s."""
     from kiosk.config import REPO_ROOT
 
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "outreach.key").write_bytes(key_file.read_bytes())
-    harness = CentralHarness.build(f"sqlite:///{tmp / 'central.sqlite3'}", tmp,
+    harness = CentralHarness.build(database_url or f"sqlite:///{tmp / 'central.sqlite3'}", tmp,
                                    catalogue=REPO_ROOT / "config" / "catalogue.json")
     harness.serve()
     return harness
