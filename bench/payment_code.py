@@ -30,13 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from central.gateway.interface import GatewayOrder
 from central.gateway.micropay import MicropayGateway
 from central.gateway.simulator import GatewaySimulator, SimulatorServer
-from kiosk.domain.payment_codes import parse_payment_code
 from kiosk.domain.progress_code import format_application_no
 from kiosk.services.code_payments import CodePaymentService
 from kiosk.services.outbox import Outbox
 from kiosk.services.payment_journal import PaymentJournal
 from tests.central.harness import CentralHarness
 from tests.kiosk.outbox_fixtures import domain_application
+from wire.payment_codes import parse_payment_code
 
 KEY = b"bench-merchant-key-0123456789abc"
 

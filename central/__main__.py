@@ -5,6 +5,9 @@
     kiosk-central add-kiosk KIOSK_ID [--secret-file PATH] [--rotate]
     kiosk-central add-staff USERNAME [--password-stdin]
     kiosk-central seed-demo [--config FILE ...]
+    kiosk-central outreach-key [--public-key-file PATH]
+    kiosk-central add-station STATION_ID --public-key HEX|FILE [--secret-file PATH] [--rotate]
+    kiosk-central import-batch FILE
 
 Every command takes ``--db URL`` (default: the ``KIOSK_CENTRAL_DB`` environment variable, else
 SQLite in ``--data-dir``, default ``var/central``). ``serve`` migrates the schema first.
@@ -172,6 +175,85 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _outreach_service(settings: CentralSettings):  # type: ignore[no-untyped-def]
+    from central.applications import ApplicationService
+    from central.context import local_today, utc_now
+    from central.outreach import OutreachService
+    from wire.outreach_keys import load_or_create_batch_key
+
+    database, sealer = _database_and_sealer(settings)
+    applications = ApplicationService(database, sealer, clock=utc_now, today=local_today)
+    return OutreachService(database, sealer, applications, load_or_create_batch_key(settings.outreach_key_path),
+                           clock=utc_now, today=local_today)
+
+
+def cmd_outreach_key(args: argparse.Namespace) -> int:
+    from wire.outreach_keys import key_id, load_or_create_batch_key, public_bytes, write_key_file
+
+    settings = _settings(args)
+    public = public_bytes(load_or_create_batch_key(settings.outreach_key_path))
+    if args.public_key_file:
+        write_key_file(Path(args.public_key_file), public, private=False)
+        print(f"outreach batch key {key_id(public)}: public key written to {args.public_key_file} "
+              "(the stations' [outreach] central_public_key_file)")
+    else:
+        print(f"outreach batch key {key_id(public)}; the stations' [outreach] central_public_key_file holds:")
+        print(public.hex())
+    return 0
+
+
+def cmd_add_station(args: argparse.Namespace) -> int:
+    from central.context import utc_now
+    from central.kiosks import KioskExists, write_secret_file
+    from central.outreach import register_station
+    from wire.outreach_keys import KeyFileError, key_id, load_signing_public_key, public_bytes
+
+    try:
+        candidate = Path(args.public_key)
+        key = load_signing_public_key(candidate if candidate.exists() else bytes.fromhex(args.public_key))
+    except (KeyFileError, ValueError) as exc:
+        print(f"add-station: --public-key: {exc or 'expected 64 hex digits or a key file'}", file=sys.stderr)
+        return 2
+    database, sealer = _database_and_sealer(_settings(args))
+    try:
+        secret = register_station(database, sealer, args.station_id, public_bytes(key), now=utc_now(),
+                                  name=args.name, rotate=args.rotate)
+    except KioskExists:
+        print(f"{args.station_id} exists; use --rotate to give it a new secret and key", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"add-station: {exc}", file=sys.stderr)
+        return 2
+    where = "printed below"
+    if args.secret_file:
+        write_secret_file(Path(args.secret_file), secret)
+        where = f"written to {args.secret_file} (mode 0600)"
+    print(f"outreach station {args.station_id} registered with signing key {key_id(public_bytes(key))}; "
+          f"its request secret is {where} (the station's [outreach] secret_file)")
+    if not args.secret_file:
+        print(secret)
+    return 0
+
+
+def cmd_import_batch(args: argparse.Namespace) -> int:
+    from central.outreach import OutreachRefused
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"import-batch: {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:
+        report = _outreach_service(_settings(args)).import_file(data)
+    except OutreachRefused as exc:
+        print(f"import-batch: {args.file} REFUSED ({exc.code}): {exc}. Nothing was imported.", file=sys.stderr)
+        return 3
+    print(f"batch {report.batch_id} of station {report.station_id}: {report.entries} entries "
+          f"({report.applications} applications, {report.refusals} refusals); {report.new} newly imported, "
+          f"{report.already} already held")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help=f"database URL (default: ${ENV_DB}, else SQLite under --data-dir)")
@@ -220,6 +302,25 @@ def build_parser() -> argparse.ArgumentParser:
                       help="kiosk configuration naming the kiosk id and secret file (default: simulated)")
     seed.add_argument("--secret-file", help="write the demo kiosk's secret here instead")
     seed.set_defaults(func=cmd_seed_demo)
+
+    key = commands.add_parser("outreach-key", parents=[common],
+                              help="create (once) and show the key outreach batch files are encrypted for")
+    key.add_argument("--public-key-file", help="write the public key here for the stations")
+    key.set_defaults(func=cmd_outreach_key)
+
+    station = commands.add_parser("add-station", parents=[common], help="register an outreach station")
+    station.add_argument("station_id")
+    station.add_argument("--public-key", required=True,
+                         help="the station's Ed25519 public key: 64 hex digits or a file (kiosk-outreach station-key)")
+    station.add_argument("--name", default="")
+    station.add_argument("--secret-file", help="write the request secret here (mode 0600) instead of printing it")
+    station.add_argument("--rotate", action="store_true", help="a new secret and key for an existing station")
+    station.set_defaults(func=cmd_add_station)
+
+    batch = commands.add_parser("import-batch", parents=[common],
+                                help="import a sealed outreach batch file (USB stick); idempotent")
+    batch.add_argument("file")
+    batch.set_defaults(func=cmd_import_batch)
     return parser
 
 

@@ -212,6 +212,22 @@ class ApplicationService:
 
         return job
 
+    def filing_job(self, kiosk_id: str, idempotency_key: str,
+                   body: ApplicationIn) -> Callable[[Session], tuple[ApplicationReceipt, bool, bool]]:
+        """The write job of :meth:`submit`, for a caller that files inside its own transaction (an
+        outreach import records the batch entry with it). The job returns the receipt, whether it
+        was a replay, and whether a "received" SMS was queued (then call :meth:`wake_sms`)."""
+        job = self._prepare(kiosk_id, idempotency_key, body)
+
+        def run(session: Session) -> tuple[ApplicationReceipt, bool, bool]:
+            filed = job(session)
+            return filed.receipt, filed.replayed, filed.sms
+
+        return run
+
+    def wake_sms(self) -> None:
+        self._on_sms()
+
     def submit(self, kiosk_id: str, idempotency_key: str, body: ApplicationIn) -> tuple[ApplicationReceipt, bool]:
         """File ``body``; return the receipt and whether it is a replay of an earlier request.
 

@@ -62,8 +62,8 @@ from central.models import CodePayment, CodePaymentEvent
 from central.schemas import CodeChargeIn, CodePaymentOut
 from central.sealing import Sealer
 from drivers.payment.crashpoint import crash_point
-from kiosk.domain.payment_codes import PaymentCodeRefused, parse_payment_code
-from kiosk.domain.progress_code import InvalidApplicationNumber, parse_application_no
+from wire.payment_codes import PaymentCodeRefused, parse_payment_code
+from wire.progress_code import InvalidApplicationNumber, parse_application_no
 
 log = logging.getLogger("central.code_payments")
 

@@ -17,9 +17,11 @@ from central.db import Database
 from central.gateway.config import load_gateway
 from central.gateway.interface import PaymentGateway
 from central.kiosk_auth import KioskVerifier
+from central.outreach import OutreachService
 from central.sealing import Sealer, load_or_create_key
 from central.settings import CentralSettings
 from central.sms import SmsDispatcher, SmsSender, load_sms_sender
+from wire.outreach_keys import load_or_create_batch_key
 
 
 def utc_now() -> datetime:
@@ -42,6 +44,7 @@ class Central:
     catalogue: CatalogueFile
     staff: StaffAuth
     code_payments: CodePaymentService
+    outreach: OutreachService
     clock: Callable[[], datetime] = field(default=utc_now)
     today: Callable[[], date] = field(default=local_today)
 
@@ -58,6 +61,8 @@ class Central:
         code_payments = CodePaymentService(database, sealer, gateway, clock=utc_now,
                                            lease_seconds=settings.code_lease_seconds)
         applications.code_payments = code_payments
+        outreach = OutreachService(database, sealer, applications, load_or_create_batch_key(settings.outreach_key_path),
+                                   clock=utc_now, today=local_today)
         return cls(settings=settings, database=database, sealer=sealer, verifier=KioskVerifier(database, sealer),
                    applications=applications, sms=sms, catalogue=CatalogueFile(settings.catalogue_file),
-                   staff=StaffAuth(database, utc_now), code_payments=code_payments)
+                   staff=StaffAuth(database, utc_now), code_payments=code_payments, outreach=outreach)

@@ -365,3 +365,57 @@ class AccommodationRegistration(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     request_digest: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutreachStation(Base):
+    """An outreach station (kiosk/outreach): a kiosk row for request signing, plus the Ed25519 key
+    its sealed batch files must be signed with."""
+
+    __tablename__ = "outreach_stations"
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutreachBatch(Base):
+    """A sealed outreach batch, from its verified envelope (``envelope`` is the signed, encrypted
+    bytes as received; ``details`` the batch's name, service and organiser, sealed)."""
+
+    __tablename__ = "outreach_batches"
+
+    batch_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("outreach_stations.station_id"), index=True)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    envelope_sha256: Mapped[str] = mapped_column(String(64))
+    details: Mapped[bytes] = mapped_column(LargeBinary)
+    service: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_via: Mapped[str] = mapped_column(String(8))
+    entry_count: Mapped[int] = mapped_column(Integer)
+    filed_count: Mapped[int] = mapped_column(Integer)
+    refused_count: Mapped[int] = mapped_column(Integer)
+    not_served_count: Mapped[int] = mapped_column(Integer, default=0)
+    group_payment_reference: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    group_payment_fen: Mapped[int] = mapped_column(Integer, default=0)
+    group_payment: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    complete_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class OutreachEntry(Base):
+    """One entry of a batch's signed manifest: an application or a refusal, and whether it arrived."""
+
+    __tablename__ = "outreach_entries"
+
+    batch_id: Mapped[str] = mapped_column(ForeignKey("outreach_batches.batch_id"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(12))
+    application_no: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
+    officer_id: Mapped[str] = mapped_column(String(16), default="")
+    fee_fen: Mapped[int] = mapped_column(Integer, default=0)
+    payment_mode: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    refusal_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    refusal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    received_via: Mapped[str | None] = mapped_column(String(8), nullable=True)

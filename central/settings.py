@@ -24,6 +24,7 @@ ENV_SMS_SENDER = "KIOSK_CENTRAL_SMS_SENDER"
 ENV_SECURE_COOKIES = "KIOSK_CENTRAL_SECURE_COOKIES"
 ENV_GATEWAY = "KIOSK_CENTRAL_GATEWAY"
 ENV_CODE_LEASE = "KIOSK_CENTRAL_CODE_LEASE"
+ENV_OUTREACH_KEY_FILE = "KIOSK_CENTRAL_OUTREACH_KEY_FILE"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,12 @@ class CentralSettings:
     code_lease_seconds: float = 60.0
     """How long one request may work on one code payment before another may take over (it must
     outlast the gateway adapter's timeouts; central/code_payments.py)."""
+    outreach_key_file: Path | None = None
+    """The X25519 key outreach batch files are encrypted for (None: ``<data_dir>/outreach.key``)."""
+
+    @property
+    def outreach_key_path(self) -> Path:
+        return self.outreach_key_file or self.data_dir / "outreach.key"
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> CentralSettings:
@@ -55,6 +62,7 @@ class CentralSettings:
             secure_cookies=env.get(ENV_SECURE_COOKIES, "") in ("1", "true", "yes"),
             gateway_file=Path(env[ENV_GATEWAY]) if env.get(ENV_GATEWAY) else None,
             code_lease_seconds=float(env.get(ENV_CODE_LEASE) or 60.0),
+            outreach_key_file=Path(env[ENV_OUTREACH_KEY_FILE]) if env.get(ENV_OUTREACH_KEY_FILE) else None,
         )
 
     def to_environment(self) -> dict[str, str]:
@@ -65,6 +73,8 @@ class CentralSettings:
         if self.gateway_file is not None:
             env[ENV_GATEWAY] = str(self.gateway_file)
         env[ENV_CODE_LEASE] = str(self.code_lease_seconds)
+        if self.outreach_key_file:
+            env[ENV_OUTREACH_KEY_FILE] = str(self.outreach_key_file)
         return env
 
     def with_(self, **changes: object) -> CentralSettings:

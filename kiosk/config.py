@@ -226,6 +226,29 @@ class PaymentsSection:
 
 
 @dataclass(frozen=True)
+class OutreachSection:
+    """Outreach mode (kiosk/outreach): an officer-run station filing a group offline (docs/outreach.md)."""
+
+    station_id: str = "OUTR01"
+    data_dir: Path = Path("var/outreach")
+    key_file: Path = Path("var/outreach/store.key")
+    signing_key_file: Path = Path("var/outreach/station.key")
+    central_public_key_file: Path = Path("var/outreach/central-batch.pub")
+    secret_file: Path = Path("var/outreach/central.secret")
+    max_attempts: int = 5
+    lockout_seconds: float = 300.0
+    group_payment: bool = True
+
+    def validate(self) -> dict[str, str]:
+        problems = {}
+        if not re.fullmatch(r"[A-Z0-9]{1,8}", self.station_id):
+            problems["station_id"] = "1 to 8 characters A-Z or 0-9 (it starts every application number)"
+        if self.max_attempts < 1:
+            problems["max_attempts"] = "1 or more"
+        return problems
+
+
+@dataclass(frozen=True)
 class LoggingSection:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     file: Path | None = None
@@ -242,6 +265,7 @@ class KioskConfig:
     maintenance: MaintenanceSection = field(default_factory=MaintenanceSection)
     session: SessionSection = field(default_factory=SessionSection)
     payments: PaymentsSection = field(default_factory=PaymentsSection)
+    outreach: OutreachSection = field(default_factory=OutreachSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     sources: tuple[Path, ...] = ()
 

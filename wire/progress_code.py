@@ -41,6 +41,11 @@ APPLICATION_NO_PATTERN = r"^[A-Z0-9]{1,8}[0-9]{10}$"
 """The application number's shape as a regular expression (for schemas); :func:`parse_application_no`
 also checks that the date exists and the sequence is not zero."""
 
+FILED_ON_SITE = "filed on site, not yet received"
+"""The progress answer's ``detail`` (HTTP 404) for a well-formed number of an outreach station that
+the central service has not received yet: the station filed it offline and has not handed the
+batch over. It says nothing about the applicant, so it needs no token (docs/outreach.md)."""
+
 # People typing a code confuse these with base32 letters; base32 has no 0, 1 or 8.
 _TYPING_FIXES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 _HASH_TAG = b"EEK1 progress access token\x00"

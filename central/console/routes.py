@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -21,6 +21,7 @@ from central.console.staff_auth import StaffContext, csrf_ok
 from central.context import Central
 from central.fleet import fleet
 from central.notices import NoticeFields, all_notices, delete_notice, save_notice
+from central.outreach import OutreachRefused
 from central.stages import LABELS, Stage
 from wire.progress_code import InvalidApplicationNumber, parse_application_no
 
@@ -296,3 +297,46 @@ def delete_notice_form(request: Request, staff: Staff, notice_id: int,
     require_csrf(staff, csrf_token)
     delete_notice(central_of(request).database, notice_id)
     return redirect("/console/notices")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Outreach batches
+
+MAX_BATCH_UPLOAD = 64 * 1024 * 1024
+
+
+def _outreach_page(request: Request, staff: StaffContext, *, error: str | None = None, imported: str | None = None,
+                   status: int = 200) -> HTMLResponse:
+    return page(request, "outreach.html", status, staff=staff, batches=central_of(request).outreach.batches(),
+                error=error, imported=imported)
+
+
+@router.get("/outreach", response_class=HTMLResponse)
+def outreach_page(request: Request, staff: Staff) -> HTMLResponse:
+    return _outreach_page(request, staff)
+
+
+@router.post("/outreach/import", response_class=HTMLResponse)
+async def import_batch_form(request: Request, staff: Staff, file: Annotated[UploadFile, File()],
+                            csrf_token: Annotated[str, Form(max_length=100)] = "") -> HTMLResponse:
+    """A batch file brought on a USB stick, imported from the back office's browser (idempotent)."""
+    require_csrf(staff, csrf_token)
+    data = await file.read(MAX_BATCH_UPLOAD + 1)
+    if len(data) > MAX_BATCH_UPLOAD:
+        return _outreach_page(request, staff, error="The file is too large. 文件过大。", status=413)
+    try:
+        report = central_of(request).outreach.import_file(data)
+    except OutreachRefused as exc:
+        return _outreach_page(request, staff, status=422,
+                              error=f"Refused, nothing imported 已拒绝，未导入: {exc.code}: {exc}")
+    return _outreach_page(request, staff, imported=f"{report.batch_id}: {report.new} new 新导入, "
+                                                   f"{report.already} already held 已有")
+
+
+@router.get("/outreach/{batch_id}", response_class=HTMLResponse)
+def outreach_batch_page(request: Request, batch_id: str, staff: Staff) -> HTMLResponse:
+    found = central_of(request).outreach.batch(batch_id[:24])
+    if found is None:
+        return _outreach_page(request, staff, error="No batch with this id. 没有此批次。", status=404)
+    summary, entries = found
+    return page(request, "outreach_batch.html", staff=staff, batch=summary, entries=entries)

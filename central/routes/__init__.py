@@ -12,6 +12,7 @@ from central.routes import (
     code_payments,
     information,
     kiosk_reports,
+    outreach,
     photos,
     surveys,
 )
@@ -20,6 +21,6 @@ from central.routes import (
 def kiosk_api() -> APIRouter:
     router = APIRouter(prefix="/v1")
     for module in (applications, information, appointments, surveys, kiosk_reports, photos, accommodation,
-                   code_payments):
+                   code_payments, outreach):
         router.include_router(module.router)
     return router

@@ -10,7 +10,7 @@ from central.applications import IdempotencyConflict, NumberTaken, UnknownApplic
 from central.kiosk_auth import NONCE_JOB, NONCE_RECORDED, SCHEME, UNAUTHORIZED_BODY, ReplayedRequest
 from central.routes.deps import ERRORS, CentralDep, KioskId, RequiredIdempotencyKey
 from central.schemas import ApplicationIn, ApplicationReceipt, ApplicationSummary, PaymentIn, PaymentOut, ProgressOut
-from wire.progress_code import APPLICATION_NO_PATTERN
+from wire.progress_code import APPLICATION_NO_PATTERN, FILED_ON_SITE
 
 router = APIRouter(tags=["applications"], responses=ERRORS)
 
@@ -70,7 +70,8 @@ def attach_payment(application_no: ApplicationNoPath, body: PaymentIn, central: 
 
 
 @router.get("/applications/{application_no}/progress", response_model=ProgressOut,
-            responses={404: {"description": "unknown number, wrong token or wrong verification (indistinguishable)"}})
+            responses={404: {"description": "unknown number, wrong token or wrong verification (indistinguishable); "
+                                            f"'{FILED_ON_SITE}' for an outreach station's number not received yet"}})
 def application_progress(
         application_no: ApplicationNoPath, central: CentralDep,
         access_token: Annotated[str | None, Header(alias="X-Access-Token", pattern=r"^[A-Z2-7]{26}$",
@@ -89,5 +90,7 @@ def application_progress(
     elif verification is not None:
         progress = central.applications.progress_by_verification(application_no, verification)
     if progress is None:
+        if central.outreach.filed_on_site(application_no):
+            raise HTTPException(404, FILED_ON_SITE)
         raise HTTPException(404, NOT_FOUND)
     return progress

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.domain.payment_codes import WALLET_NAMES, Wallet
+from wire.payment_codes import WALLET_NAMES, Wallet
 
 
 class PaymentMethod(StrEnum):

@@ -6,6 +6,7 @@ The format is shared with the central service, so it is defined once in ``wire/p
 
 from wire.progress_code import (
     APPLICATION_NO_PATTERN,
+    FILED_ON_SITE,
     MAX_SEQUENCE,
     PROGRESS_CODE_PREFIX,
     TOKEN_BYTES,
@@ -29,6 +30,7 @@ from wire.progress_code import (
 
 __all__ = [
     "APPLICATION_NO_PATTERN",
+    "FILED_ON_SITE",
     "MAX_SEQUENCE",
     "PROGRESS_CODE_PREFIX",
     "TOKEN_BYTES",

@@ -18,6 +18,7 @@ prepares its own request, and the connection pool is thread-safe.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import hashlib
 import hmac
@@ -36,7 +37,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from kiosk.domain.progress_code import ProgressCode, parse_application_no, parse_progress_payload
+from kiosk.domain.progress_code import FILED_ON_SITE, ProgressCode, parse_application_no, parse_progress_payload
 from kiosk.services.api_errors import (
     ApiError,
     AuthenticationError,
@@ -57,8 +58,11 @@ from kiosk.services.api_types import (
     Catalogue,
     CodePayment,
     DeviceHealth,
+    FiledOnSite,
     HeartbeatAck,
     Notice,
+    OutreachBatchAck,
+    OutreachEntryAck,
     PaymentAck,
     PaymentMethods,
     Progress,
@@ -396,6 +400,17 @@ class ApiClient:
             return None
         return Progress.from_json(answer.data)
 
+    def progress_or_filed_on_site(self, code: str | ProgressCode) -> Progress | FiledOnSite | None:
+        """:meth:`progress`, telling an outreach receipt whose batch has not reached the service
+        yet (:class:`FiledOnSite`: "filed on site, not yet received") from an unknown one (None)."""
+        parsed = parse_progress_payload(code) if isinstance(code, str) else code
+        try:
+            answer = self._request("GET", f"/v1/applications/{parsed.application_no}/progress",
+                                   headers={"X-Access-Token": parsed.token})
+        except NotFound as exc:
+            return FiledOnSite(parsed.application_no) if exc.detail == FILED_ON_SITE else None
+        return Progress.from_json(answer.data)
+
     def progress_by_number(self, application_no: str, verification: str) -> Progress | None:
         """The timeline for a typed application number and the last four characters of the
         applicant's document number; None for any mismatch (indistinguishable from "no such
@@ -410,6 +425,20 @@ class ApiClient:
         except NotFound:
             return None
         return Progress.from_json(answer.data)
+
+    # -- outreach stations (kiosk/outreach) --------------------------------------------------------
+
+    def outreach_batch(self, envelope: bytes) -> OutreachBatchAck:
+        """Hand over a sealed batch's envelope (signature, keys, manifest); the answer lists the
+        entries the service already holds. Repeating it is harmless."""
+        body = {"envelope": base64.b64encode(envelope).decode("ascii")}
+        return OutreachBatchAck.from_json(self._request("POST", "/v1/outreach/batches", body=body).data)
+
+    def outreach_entry(self, batch_id: str, index: int, block: bytes) -> OutreachEntryAck:
+        """Hand over one entry block of a batch whose envelope the service has; idempotent."""
+        body = {"block": base64.b64encode(block).decode("ascii")}
+        path = f"/v1/outreach/batches/{quote(batch_id, safe='')}/entries/{int(index)}"
+        return OutreachEntryAck.from_json(self._request("PUT", path, body=body).data)
 
     # -- information ---------------------------------------------------------------------------
 

@@ -482,3 +482,43 @@ class PaymentMethods:
         if not all(isinstance(w, str) for w in wallets):
             raise BadResponse("payment_methods.wallets: expected a list of names")
         return cls(r.bool("code_payments"), tuple(wallets))
+
+
+@dataclass(frozen=True)
+class OutreachBatchAck:
+    """The service verified an outreach batch's envelope; ``received``: the entries it already holds."""
+
+    batch_id: str
+    entries: int
+    received: tuple[int, ...]
+
+    @classmethod
+    def from_json(cls, data: Any) -> OutreachBatchAck:
+        r = _Reader(data, "outreach_batch")
+        received = r.list("received")
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in received):
+            raise BadResponse("outreach_batch.received: expected entry indices")
+        return cls(r.str("batch_id"), r.int("entries"), tuple(received))
+
+
+@dataclass(frozen=True)
+class OutreachEntryAck:
+    """The service holds entry ``index`` of the batch (``replayed``: it held it before)."""
+
+    batch_id: str
+    index: int
+    kind: str
+    application_no: str | None
+    replayed: bool
+
+    @classmethod
+    def from_json(cls, data: Any) -> OutreachEntryAck:
+        r = _Reader(data, "outreach_entry")
+        return cls(r.str("batch_id"), r.int("index"), r.str("kind"), r.opt_str("application_no"), r.bool("replayed"))
+
+
+@dataclass(frozen=True)
+class FiledOnSite:
+    """The progress answer for an outreach receipt whose batch the service has not received yet."""
+
+    application_no: str

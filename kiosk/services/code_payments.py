@@ -35,7 +35,6 @@ from datetime import date, datetime
 from typing import Literal, Protocol
 
 from drivers.payment.crashpoint import crash_point
-from kiosk.domain.payment_codes import WALLET_NAMES, PaymentCode, PaymentCodeRefused, Wallet, parse_payment_code
 from kiosk.services.api_errors import ApiError, ConflictError
 from kiosk.services.api_types import CodePayment
 from kiosk.services.payment_journal import (
@@ -52,6 +51,7 @@ from kiosk.services.payment_journal import (
 )
 from kiosk.services.payment_reconciliation import CodeReconciliationReport, compare_code_payments
 from kiosk.services.payments import ApplicationLedger, PaymentHealth, RecoveryItem, RecoveryReport, journal_health
+from wire.payment_codes import WALLET_NAMES, PaymentCode, PaymentCodeRefused, Wallet, parse_payment_code
 
 log = logging.getLogger(__name__)
 

@@ -128,6 +128,20 @@ def load_or_create_key(path: Path) -> bytes:
     return key
 
 
+def allocate_application_no(db: sqlite3.Connection, kiosk_id: str, day: date) -> str:
+    """The next application number of ``kiosk_id`` on ``day``, allocated inside the caller's write
+    transaction (table ``application_numbers``; the outreach station store numbers the same way)."""
+    row = db.execute("SELECT last_sequence FROM application_numbers WHERE kiosk_id=? AND day=?",
+                     (kiosk_id, day.isoformat())).fetchone()
+    sequence = (row[0] if row else 0) + 1
+    if sequence > MAX_SEQUENCE:
+        raise NumbersExhausted(f"all {MAX_SEQUENCE} application numbers of {day} are used")
+    db.execute("INSERT INTO application_numbers (kiosk_id, day, last_sequence) VALUES (?, ?, ?) "
+               "ON CONFLICT (kiosk_id, day) DO UPDATE SET last_sequence = excluded.last_sequence",
+               (kiosk_id, day.isoformat(), sequence))
+    return format_application_no(kiosk_id, day, sequence)
+
+
 class _Cipher:
     def __init__(self, key: bytes) -> None:
         self._aead = AESGCM(key)
@@ -145,6 +159,11 @@ class _Cipher:
         except InvalidTag:
             raise OutboxError("the payload does not open with this key (wrong key file?)") from None
         return json.loads(data)
+
+
+PayloadCipher = _Cipher
+"""AES-256-GCM sealing of JSON values bound to their row: the outbox's, and the outreach station
+store's (``kiosk/outreach/store.py``), so personal data at rest is sealed one way everywhere."""
 
 
 @dataclass(frozen=True)
@@ -275,15 +294,7 @@ class Outbox:
         now = self._clock()
         day = self._today()
         with self._transaction() as db:
-            row = db.execute("SELECT last_sequence FROM application_numbers WHERE kiosk_id=? AND day=?",
-                             (self.kiosk_id, day.isoformat())).fetchone()
-            sequence = (row[0] if row else 0) + 1
-            if sequence > MAX_SEQUENCE:
-                raise NumbersExhausted(f"all {MAX_SEQUENCE} application numbers of {day} are used")
-            db.execute("INSERT INTO application_numbers (kiosk_id, day, last_sequence) VALUES (?, ?, ?) "
-                       "ON CONFLICT (kiosk_id, day) DO UPDATE SET last_sequence = excluded.last_sequence",
-                       (self.kiosk_id, day.isoformat(), sequence))
-            number = format_application_no(self.kiosk_id, day, sequence)
+            number = allocate_application_no(db, self.kiosk_id, day)
             body = dict(payload, application_no=number, access_token_hash=access_token_hash(number, token))
             body.setdefault("payments", [])
             aad = self._aad(row_id, "application", number)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.payment_codes import (
+from wire.payment_codes import (
     COLLECTION_CODE,
     COUNTER_SLIP,
     EMPTY,

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kiosk.domain.progress_code import PROGRESS_CODE_PREFIX, is_application_no
+from wire.progress_code import PROGRESS_CODE_PREFIX, is_application_no
 
 
 class Wallet(StrEnum):
