@@ -162,11 +162,11 @@ def cmd_group_list(args: argparse.Namespace) -> int:
         from drivers.printer.driver import ReceiptPrinter
 
         printer = ReceiptPrinter(config.devices.printer.port, baudrate=config.devices.printer.baudrate)
-        printer.open()
+        printer.start(wait=5)
         try:
             result = printer.print(group_list_commands(group, paper_width_dots=config.devices.printer.paper_width_dots))
         finally:
-            printer.close()
+            printer.stop()
         print(f"printed: {result.outcome}")
     return 0
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from drivers.printer.protocol import (
     Alignment,
@@ -38,9 +38,7 @@ from drivers.printer.protocol import (
     text_columns,
 )
 from kiosk.domain.fees import format_yuan
-
-if TYPE_CHECKING:
-    from kiosk.outreach.service import OutreachStation
+from kiosk.outreach.parts import StationParts
 
 PDF_DPI = 150
 PDF_PAGE = (1240, 1754)  # A4 at 150 dpi
@@ -90,10 +88,10 @@ def mask_id(number: str) -> str:
     return number if len(number) <= 10 else number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
-def build_group_list(station: OutreachStation, batch_id: str) -> GroupList:
+def build_group_list(station: StationParts, batch_id: str) -> GroupList:
     from kiosk.domain.fees import fee_line_name
     from kiosk.outreach.errors import OutreachError
-    from kiosk.outreach.service import reason_text
+    from kiosk.outreach.reasons import reason_text
 
     view = station.roster_view(batch_id)
     details = view.batch.details
@@ -113,7 +111,7 @@ def build_group_list(station: OutreachStation, batch_id: str) -> GroupList:
     name = service or (item.name if item is not None else None)
     payment = station.store.group_payment(batch_id) or {}
     return GroupList(station.station_id, batch_id, details.name, name.zh if name else details.service.code,
-                     name.en if name else details.service.code, details.organiser_name, station._clock(),
+                     name.en if name else details.service.code, details.organiser_name, station.now(),
                      tuple(rows), view.batch.group_amount_fen if view.batch.group_state == "paid" else 0,
                      str(payment.get("ecr_ref", "")))
 

@@ -22,16 +22,14 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from drivers.payment.crashpoint import crash_point
 from kiosk.outreach.errors import OutreachError
+from kiosk.outreach.parts import StationParts
 from kiosk.outreach.store import Officer
 from kiosk.services.api_errors import ApiError
 from wire.outreach_batch import EntryInput, seal_batch, split_batch_file
-
-if TYPE_CHECKING:
-    from kiosk.outreach.service import OutreachStation
 
 log = logging.getLogger("kiosk.outreach")
 
@@ -84,7 +82,7 @@ def _iso(moment: datetime) -> str:
     return aware.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def seal_batch_file(station: OutreachStation, batch_id: str, supervisor_id: str, pin: str) -> SealedBatch:
+def seal_batch_file(station: StationParts, batch_id: str, supervisor_id: str, pin: str) -> SealedBatch:
     store = station.store
     batch = store.batch(batch_id)
     if batch is None:
@@ -150,7 +148,7 @@ def seal_batch_file(station: OutreachStation, batch_id: str, supervisor_id: str,
             "reference": str(group_payment.get("ecr_ref", "")), "amount_fen": batch.group_amount_fen,
             "applications": sorted(a.application_no for a in group), "record": dict(group_payment)},
     }
-    data = seal_batch(station_id=station.station_id, batch_id=batch_id, sealed_at=_iso(station._clock()),
+    data = seal_batch(station_id=station.station_id, batch_id=batch_id, sealed_at=_iso(station.now()),
                       batch=manifest_batch, entries=entries, signing_key=station.identity.signing_key,
                       central_public=station.central_public)
     _, blocks = split_batch_file(data)
@@ -167,7 +165,7 @@ def seal_batch_file(station: OutreachStation, batch_id: str, supervisor_id: str,
                        supervisor.officer_id)
 
 
-def _sealed_bytes(station: OutreachStation, batch_id: str) -> bytes:
+def _sealed_bytes(station: StationParts, batch_id: str) -> bytes:
     batch = station.store.batch(batch_id)
     if batch is None:
         raise _fail("unknown_batch", f"no batch {batch_id} on this station")
@@ -183,7 +181,7 @@ def _sealed_bytes(station: OutreachStation, batch_id: str) -> bytes:
     return data
 
 
-def export_batch_file(station: OutreachStation, officer: Officer, batch_id: str, directory: Path) -> Path:
+def export_batch_file(station: StationParts, officer: Officer, batch_id: str, directory: Path) -> Path:
     data = _sealed_bytes(station, batch_id)
     target = Path(directory) / f"{batch_id}.eekb"
     _write_durably(target, data)
@@ -193,7 +191,7 @@ def export_batch_file(station: OutreachStation, officer: Officer, batch_id: str,
     return target
 
 
-def sync_batch(station: OutreachStation, api: Any, batch_id: str, *, limit: int | None = None) -> SyncReport:
+def sync_batch(station: StationParts, api: Any, batch_id: str, *, limit: int | None = None) -> SyncReport:
     """Send what the service does not hold yet; ``limit``: at most this many entries this run.
     Network trouble ends the run with ``error`` set (nothing is lost: run it again later)."""
     store = station.store

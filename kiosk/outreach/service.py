@@ -50,17 +50,9 @@ from kiosk.domain.application import (
     normalise_phone,
     parse_contact,
 )
-from kiosk.domain.catalogue import Catalogue, Text, load_catalogue
+from kiosk.domain.catalogue import Catalogue, load_catalogue
 from kiosk.domain.eligibility import (
-    CARD_DATA_INCONSISTENT,
-    CARD_EXPIRED,
-    GUARDIAN_CARD_EXPIRED,
-    GUARDIAN_INVALID_CARD,
     GUARDIAN_REQUIRED,
-    GUARDIAN_SAME_PERSON,
-    GUARDIAN_TOO_YOUNG,
-    INVALID_ID_NUMBER,
-    NOT_RESIDENT_CARD,
     Refusal,
     check_applicant,
     check_guardian,
@@ -73,6 +65,7 @@ from kiosk.domain.person import Person
 from kiosk.outreach.errors import NotEligible, OutreachError
 from kiosk.outreach.officers import OfficerDesk
 from kiosk.outreach.photo import PhotoChecker
+from kiosk.outreach.reasons import OFFICER_REASONS
 from kiosk.outreach.roster import RosterEntry, RosterProblem, parse_roster
 from kiosk.outreach.store import (
     ApplicationRecord,
@@ -94,33 +87,6 @@ log = logging.getLogger("kiosk.outreach")
 
 TERMINAL_OPEN_WAIT = 2.0
 NAME_MAX = 60
-
-OFFICER_REASONS: dict[str, Text] = {
-    "absent": Text("未到场", "Did not come"),
-    "declined": Text("本人放弃申请", "Chose not to apply"),
-    "no_consent": Text("未同意声明", "Did not give consent"),
-    "documents_missing": Text("材料不全", "Documents missing"),
-    "photo_failed": Text("照片不合格", "No compliant photo"),
-    "payment_failed": Text("未能缴费", "Could not pay"),
-    "not_on_roster": Text("不在名单内", "Not on the group's list"),
-    "other": Text("其他原因", "Other reason"),
-}
-"""Reasons an officer may give for refusing someone (the eligibility rules add their own codes)."""
-
-_ELIGIBILITY_REFUSALS = {r.code: r for r in (
-    CARD_EXPIRED, INVALID_ID_NUMBER, CARD_DATA_INCONSISTENT, NOT_RESIDENT_CARD, GUARDIAN_REQUIRED,
-    GUARDIAN_CARD_EXPIRED, GUARDIAN_TOO_YOUNG, GUARDIAN_SAME_PERSON, GUARDIAN_INVALID_CARD)}
-
-
-def reason_text(code: str, catalogue: Catalogue) -> Text | None:
-    """The words for a refusal code: an officer's reason, a kiosk rule's, or a site counter rule's."""
-    if code in OFFICER_REASONS:
-        return OFFICER_REASONS[code]
-    if code in _ELIGIBILITY_REFUSALS:
-        return _ELIGIBILITY_REFUSALS[code].reason
-    rule = next((r for r in catalogue.eligibility.counter_rules if r.code == code), None)
-    return rule.reason if rule is not None else None
-
 
 @dataclass(frozen=True)
 class StationIdentity:
@@ -210,7 +176,7 @@ def payments_from_config(config: Any, store: StationStore, *,
     terminal = terminal_from_config(station_config)
     journal = PaymentJournal(config.resolve(config.outreach.data_dir) / "payments.db")
     try:
-        terminal.open(wait=TERMINAL_OPEN_WAIT)  # type: ignore[attr-defined]
+        terminal.start(wait=TERMINAL_OPEN_WAIT)
     except DeviceUnavailable:
         log.warning("outreach: the payment terminal is not reachable yet; it is retried in the background")
     return PaymentService(terminal, journal, store, kiosk_id=config.outreach.station_id, on_event=on_event)
@@ -268,6 +234,9 @@ class OutreachStation:
     @property
     def station_id(self) -> str:
         return self.identity.station_id
+
+    def now(self) -> datetime:
+        return self._clock()
 
     def today(self) -> date:
         return self._clock().date()
@@ -543,7 +512,7 @@ class OutreachStation:
 
     def close(self) -> None:
         if self.payments is not None:
-            self.payments.terminal.close()
+            self.payments.terminal.stop()
             self.payments.journal.close()
         self.store.close()
 

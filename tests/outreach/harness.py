@@ -203,7 +203,7 @@ def desk(config: KioskConfig) -> Iterator[Desk]:
         yield Desk(reader, camera, analyser, events, photo.compliant_frames)
     finally:
         reader.stop()
-        camera.close()
+        camera.stop()
 
 
 def checker_for(config: KioskConfig) -> Any:

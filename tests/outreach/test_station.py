@@ -272,11 +272,11 @@ def test_the_group_list_is_printed_and_written_as_pdf(day: Day) -> None:
     group = day.station.group_list(day.batch_id)
     assert [r.state for r in group.rows] == ["filed", "filed", "refused", "pending", "pending", "pending"]
     assert (group.fees_fen, group.card_fen, group.group_payment_fen) == (24000, 12000, 12000)
-    printer = ReceiptPrinter("sim://printer").open()
+    printer = ReceiptPrinter("sim://printer").start(wait=5)
     try:
         assert printer.print(group_list_commands(group)).ok
     finally:
-        printer.close()
+        printer.stop()
     text = drivers.sim.instance("printer").wait_for_pages(1)[-1].text
     for expected in (paid.application_no, grouped.application_no, "团体申请名单", "未受理 refused", "未到场",
                      "￥120.00", "￥240.00"):
