@@ -113,7 +113,7 @@ def decode_wav(data: bytes) -> Clip:
     else:
         raise AudioFormatError(f"unsupported WAV encoding (format {tag}, {bits} bits): use 16-bit PCM")
     mono = values.reshape(-1, channels).mean(axis=1) if channels > 1 else values
-    samples = np.clip(np.round(mono * FULL_SCALE), -FULL_SCALE, FULL_SCALE).astype(np.int16)
+    samples = np.clip(np.round(mono * 32768), -32768, FULL_SCALE).astype(np.int16)  # 16-bit PCM is exact
     return Clip(samples, rate)
 
 

@@ -107,6 +107,7 @@ class AplayOutput:
         self.executable = executable
         self.buffer_time = buffer_time
         self._process: subprocess.Popen[bytes] | None = None
+        self._feeder: threading.Thread | None = None
         self._lock = threading.Lock()
         self._warned = False
         self.started = 0
@@ -127,7 +128,8 @@ class AplayOutput:
                 return
             self._process = process
             self.started += 1
-        threading.Thread(target=self._feed, args=(process, pcm), name="voice-aplay", daemon=True).start()
+            self._feeder = threading.Thread(target=self._feed, args=(process, pcm), name="voice-aplay", daemon=True)
+            self._feeder.start()
 
     def _feed(self, process: subprocess.Popen[bytes], pcm: bytes) -> None:
         assert process.stdin is not None and process.stderr is not None
@@ -152,15 +154,18 @@ class AplayOutput:
             self._stop_locked()
 
     def wait(self, timeout: float) -> bool:
-        """Wait for the sound being played to end (the ``say`` command); False on timeout."""
+        """Wait for the last sound to end and its outcome to be logged (the ``say`` command, tests);
+        False on timeout."""
         with self._lock:
-            process = self._process
-        if process is None:
-            return True
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return False
+            process, feeder = self._process, self._feeder
+        if process is not None:
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                return False
+        if feeder is not None:
+            feeder.join(timeout)
+            return not feeder.is_alive()
         return True
 
     def _stop_locked(self) -> None:
