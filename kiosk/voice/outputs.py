@@ -4,7 +4,7 @@
   walk's audio track can be rendered to one WAV and checked (tests, the audio check, the bench).
 * :class:`AplayOutput` plays through ALSA with the ``aplay`` program (Debian ``alsa-utils``): one
   short-lived process per segment, fed raw PCM from memory on its standard input by a feeder
-  thread, stopped by terminating it. No Python audio library, no Kivy, and it works with whatever
+  thread, stopped by killing it. No Python audio library, no Kivy, and it works with whatever
   ALSA routes to on the kiosk (a sound card's ``plughw:0``, dmix, PulseAudio or PipeWire's ALSA
   plugin), a headphone jack being just another ALSA device name. bench/voice.py measures it.
 * :class:`NullOutput`: silence (voice configured off, or no sound hardware at all).
@@ -137,7 +137,7 @@ class AplayOutput:
             process.stdin.write(pcm)
             process.stdin.close()
         except (BrokenPipeError, OSError, ValueError):
-            pass  # stopped (terminated) while feeding
+            pass  # stopped (killed) while feeding
         code = process.wait()
         error = process.stderr.read().decode("utf-8", "replace").strip()
         process.stderr.close()
@@ -171,4 +171,4 @@ class AplayOutput:
     def _stop_locked(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            process.terminate()
+            process.kill()  # SIGKILL: aplay blocked inside ALSA may ignore SIGTERM; the kernel closes the device
