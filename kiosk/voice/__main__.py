@@ -4,6 +4,8 @@
   (``make voice``; run at install time and after a catalogue update), remove stale renders, and
   say which prompts come from a site's recordings;
 * ``missing``: the prompts a language has no words for (exit status 1 if any);
+* ``script [--lang L]``: every static prompt as ``<lang> TAB <prompt-id> TAB <words>``, the script a
+  voice artist reads for a site's recordings (file names: ``<recorded_dir>/<lang>/<prompt-id>.wav``);
 * ``check [--out WAV]``: the audio check (kiosk/voice/audio_check.py) on the scripted walk;
 * ``say PROMPT_ID [--lang L] [--device D]``: play one prompt through aplay (try a kiosk's speaker).
 """
@@ -74,6 +76,17 @@ def _missing() -> int:
     return 1 if any(missing.values()) else 0
 
 
+def _script(lang: str | None) -> int:
+    config = load_config()
+    script = Script(VoiceCatalogue(config.kiosk.languages))
+    for language in [lang] if lang else config.kiosk.languages:
+        for prompt_id in all_prompt_ids():
+            segment = None if prompt_id in DYNAMIC else script.segment(prompt_id, language)
+            if segment is not None and segment.lang == language:
+                print(f"{language}\t{prompt_id}\t{segment.text}")
+    return 0
+
+
 def _check(out: Path) -> int:
     from kiosk.voice.audio_check import report, run_check
 
@@ -108,6 +121,8 @@ def main(argv: list[str]) -> int:
     render = commands.add_parser("render", help="pre-render every prompt into the cache")
     render.add_argument("--force", action="store_true", help="render again even if cached")
     commands.add_parser("missing", help="prompts without words in a language")
+    lines = commands.add_parser("script", help="every static prompt's words (a recording script)")
+    lines.add_argument("--lang")
     check = commands.add_parser("check", help="render the scripted walk's track and check it with sox")
     check.add_argument("--out", type=Path, default=Path("var/voice-check/walk.wav"))
     say = commands.add_parser("say", help="play one prompt through aplay")
@@ -119,6 +134,8 @@ def main(argv: list[str]) -> int:
         return _render(args.force)
     if args.command == "missing":
         return _missing()
+    if args.command == "script":
+        return _script(args.lang)
     if args.command == "check":
         return _check(args.out)
     return _say(args.prompt_id, args.lang, args.device)

@@ -59,3 +59,15 @@ def test_build_voice_preloads_every_prompt_in_the_background(tmp_path: Path) -> 
         assert guide.speaking and guide.state.volume == 0.8
     finally:
         guide.close()
+
+
+def test_the_command_line_lists_missing_prompts_and_the_recording_script(capsys) -> None:
+    from kiosk.voice.__main__ import main
+    from kiosk.voice.prompts import DYNAMIC, all_prompt_ids
+
+    assert main(["missing"]) == 0
+    assert "zh_CN: 0 prompts without words" in capsys.readouterr().out
+    assert main(["script", "--lang", "zh_CN"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [r[1] for r in rows] == [p for p in all_prompt_ids() if p not in DYNAMIC]
+    assert all(r[0] == "zh_CN" and r[2] for r in rows)
