@@ -38,15 +38,16 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk.config import load_config  # noqa: E402
 from kiosk.session import commands as c  # noqa: E402
-from kiosk.session.steps import SCREEN_OF, Step  # noqa: E402
+from kiosk.session.steps import Step  # noqa: E402
 from kiosk.voice.build import engine_from  # noqa: E402
 from kiosk.voice.guide import VoiceGuide  # noqa: E402
 from kiosk.voice.library import ClipLibrary  # noqa: E402
 from kiosk.voice.outputs import AplayOutput  # noqa: E402
-from kiosk.voice.prompts import VoiceCatalogue  # noqa: E402
+from kiosk.voice.prompts import VoiceCatalogue, session_tables  # noqa: E402
 from kiosk.voice.script import Script  # noqa: E402
 
 TARGET = 0.150
+SCREEN_OF = session_tables()[0]
 STEPS = [Step.HOME, Step.CHOOSE, Step.FORM, Step.COLLECTION, Step.REVIEW, Step.PHOTO, Step.PAY, Step.PRINT]
 
 

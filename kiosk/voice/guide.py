@@ -31,6 +31,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kiosk.services.service_events import TerminalPrompt
+from kiosk.session import commands as c
 from kiosk.voice.player import AudioOutput, ClipSource, VoicePlayer
 from kiosk.voice.script import Script
 from kiosk.voice.utterance import Segment, Utterance
@@ -76,6 +78,7 @@ class VoiceGuide:
         self._view: Mapping[str, Any] = {}
         self._warning = False
         self._terminal_code = ""
+        self._hints: dict[tuple[str, str], Utterance | None] = {}   # (code, lang) -> utterance
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
@@ -103,8 +106,6 @@ class VoiceGuide:
     # -- the session's commands and the services' events --------------------------------------------
 
     def on_command(self, command: Any) -> None:
-        from kiosk.session import commands as c
-
         if isinstance(command, c.ShowScreen):
             self.screen_shown(command.step.value, command.screen, command.view)
         elif isinstance(command, c.ShowTimeoutWarning):
@@ -115,8 +116,6 @@ class VoiceGuide:
             self.session_ended()
 
     def on_event(self, event: Any) -> None:
-        from kiosk.services.service_events import TerminalPrompt
-
         if isinstance(event, TerminalPrompt):
             self.terminal_prompt(event.code)
 
@@ -178,10 +177,14 @@ class VoiceGuide:
             if not code:
                 self.player.clear_guidance()
                 return
-            utterance = self.script.photo(code, self.lang)
+            key = (code, self.lang)
+            if key not in self._hints:  # called every camera frame: look the words up once
+                self._hints[key] = self.script.photo(code, self.lang)
+            utterance = self._hints[key]
             if utterance is not None:
                 self.player.guide(utterance)
-                self._wake.notify()
+                if self.player.busy:
+                    self._wake.notify()
 
     def session_ended(self) -> None:
         """The session is over (``ClearScreens``): silence, and the next person starts afresh."""

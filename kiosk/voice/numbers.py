@@ -42,6 +42,17 @@ def base_language(lang: str) -> str:
     return lang.replace("-", "_").split("_", maxsplit=1)[0].lower()
 
 
+def _groups(n: int, size: int, most: int) -> list[tuple[int, int]]:
+    """(power, group) from the highest group down: 1234567 by 1000 -> (2, 1), (1, 234), (0, 567)."""
+    groups: list[int] = []
+    while n:
+        groups.append(n % size)
+        n //= size
+    if len(groups) > most:
+        raise ValueError("number too large to speak")
+    return [(index, groups[index]) for index in range(len(groups) - 1, -1, -1)]
+
+
 # --------------------------------------------------------------------------------------------------
 # Mandarin
 
@@ -67,16 +78,9 @@ def zh_integer(n: int) -> str:
         return "负" + zh_integer(-n)
     if n == 0:
         return "零"
-    groups: list[int] = []
-    while n:
-        groups.append(n % 10000)
-        n //= 10000
-    if len(groups) > len(_ZH_GROUPS):
-        raise ValueError("number too large to speak")
     out: list[str] = []
     pending_zero = False
-    for index in range(len(groups) - 1, -1, -1):
-        group = groups[index]
+    for index, group in _groups(n, 10000, len(_ZH_GROUPS)):
         if group == 0:
             pending_zero = bool(out)
             continue
@@ -179,15 +183,8 @@ def en_integer(n: int) -> str:
         return "minus " + en_integer(-n)
     if n == 0:
         return "zero"
-    groups: list[int] = []
-    while n:
-        groups.append(n % 1000)
-        n //= 1000
-    if len(groups) > len(_EN_GROUPS):
-        raise ValueError("number too large to speak")
     words: list[str] = []
-    for index in range(len(groups) - 1, -1, -1):
-        group = groups[index]
+    for index, group in _groups(n, 1000, len(_EN_GROUPS)):
         if not group:
             continue
         if index == 0 and words and group < 100:

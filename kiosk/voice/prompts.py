@@ -10,9 +10,9 @@ holds the English words (its msgstr is never the msgid itself).
 Prompt ids, by namespace:
 
 ============================  =================================================================
-``screen.<screen>``           every screen of the session (``kiosk.session.steps.SCREEN_OF``)
+``screen.<screen>``           every screen of the session (the session's ``SCREEN_OF``)
 ``step.<step>``               a step that shares its screen and needs other words (guardian's card)
-``notice.<code>``             every ``notice`` code of a view (``kiosk.session.flow.NOTICE_CODES``)
+``notice.<code>``             every ``notice`` code of a view (the session's ``NOTICE_CODES``)
 ``failure.<code>``            every ``failure`` code of the failed screen (``FAILURE_CODES``)
 ``photo.<code>``              live photo guidance: reason codes (``kiosk.photo.reasons.Reason``) and
                               the camera screen's guidance codes (``preview_hints.GUIDANCE_CODES``)
@@ -33,6 +33,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from kiosk.i18n import LOCALE_DIR, SOURCE_LANGUAGE, fields, read_catalogue
 
@@ -75,25 +76,36 @@ def prompt_id_of(msgid_text: str) -> str | None:
 # --------------------------------------------------------------------------------------------------
 # The lists a complete catalogue covers, derived from the code that produces the codes
 
-def screen_ids() -> list[str]:
+def session_tables() -> tuple[Mapping[Any, str], Mapping[str, str], Mapping[str, str]]:
+    """The session's ``SCREEN_OF``, ``NOTICE_CODES`` and ``FAILURE_CODES``, wherever it keeps them:
+    its package exports them with the step table (kiosk/session/table.py); before that they live
+    in ``steps.py`` and ``flow.py``. The one place the voice knows the session's layout."""
+    from kiosk import session
+
+    if hasattr(session, "SCREEN_OF"):
+        return session.SCREEN_OF, session.NOTICE_CODES, session.FAILURE_CODES
+    from kiosk.session.flow import FAILURE_CODES, NOTICE_CODES
     from kiosk.session.steps import SCREEN_OF
 
-    return [f"screen.{screen}" for screen in sorted(set(SCREEN_OF.values()))]
+    return SCREEN_OF, NOTICE_CODES, FAILURE_CODES
+
+
+def screen_ids() -> list[str]:
+    screen_of, _, _ = session_tables()
+    return [f"screen.{screen}" for screen in sorted(set(screen_of.values()))]
 
 
 def shared_screen_step_ids() -> list[str]:
     """``step.<step>`` for every step whose screen is shared with another step."""
-    from kiosk.session.steps import SCREEN_OF
-
-    screens = list(SCREEN_OF.values())
-    return [f"step.{step.value}" for step, screen in SCREEN_OF.items() if screens.count(screen) > 1]
+    screen_of, _, _ = session_tables()
+    screens = list(screen_of.values())
+    return [f"step.{step.value}" for step, screen in screen_of.items() if screens.count(screen) > 1]
 
 
 def notice_ids() -> list[str]:
-    from kiosk.session.flow import FAILURE_CODES, NOTICE_CODES
-
-    return ([f"notice.{code}" for code in [*NOTICE_CODES, *EXTRA_NOTICES]]
-            + [f"failure.{code}" for code in FAILURE_CODES])
+    _, notice_codes, failure_codes = session_tables()
+    return ([f"notice.{code}" for code in [*notice_codes, *EXTRA_NOTICES]]
+            + [f"failure.{code}" for code in failure_codes])
 
 
 def photo_ids() -> list[str]:

@@ -17,12 +17,11 @@ from kiosk.photo.preview_hints import GUIDANCE_CODES
 from kiosk.photo.reasons import Reason
 from kiosk.services.receipt_building import STAGE_NAMES
 from kiosk.services.service_events import PROMPT_CODES
-from kiosk.session.flow import FAILURE_CODES, NOTICE_CODES
-from kiosk.session.steps import SCREEN_OF
 from kiosk.voice import prompts
 from kiosk.voice.prompts import DYNAMIC, VoiceCatalogue, msgid
 
 LANGUAGES = load_config().kiosk.languages
+SCREEN_OF, NOTICE_CODES, FAILURE_CODES = prompts.session_tables()  # the session's own tables, not a copy
 
 
 def required() -> list[str]:
