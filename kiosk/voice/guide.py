@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 Autoplay = Literal["always", "elder", "never"]
 QUIET_SCREENS = frozenset({"idle", "out_of_service"})
 SPEAKER, HEADPHONES = "speaker", "headphones"
+WARNING_DELAY = 0.6
+"""The timeout warning is spoken after the UI's warning chime (kiosk/ui/sounds.py, 0.54 s), not over it."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ class VoiceGuide:
         with self._lock:
             self._warning = True
             if not self.suspended and self.speaking:
-                self._say(self.script.warning(self.lang))
+                self._say(self.script.warning(self.lang), delay=WARNING_DELAY)
 
     def timeout_warning_hidden(self) -> None:
         with self._lock:
@@ -298,10 +300,10 @@ class VoiceGuide:
 
     # -- the clock ---------------------------------------------------------------------------------
 
-    def _say(self, utterance: Utterance | None) -> None:
+    def _say(self, utterance: Utterance | None, delay: float = 0.0) -> None:
         if utterance is None:
             return
-        self.player.say(utterance)
+        self.player.say(utterance, delay)
         self._wake.notify()
 
     def tick(self) -> float | None:

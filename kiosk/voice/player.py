@@ -113,8 +113,9 @@ class VoicePlayer:
 
     # -- saying things -----------------------------------------------------------------------------
 
-    def say(self, utterance: Utterance) -> None:
-        """Say ``utterance`` now, interrupting anything (and dropping any waiting photo hint)."""
+    def say(self, utterance: Utterance, delay: float = 0.0) -> None:
+        """Say ``utterance`` now (or after ``delay`` seconds of silence), interrupting anything and
+        dropping any waiting photo hint."""
         now = self.clock()
         self._pending_guidance = None
         self._interrupt(now)
@@ -123,7 +124,7 @@ class VoicePlayer:
             return
         for segment in utterance.segments:
             self.clips.request(segment)
-        self._current = _Current(utterance, not_before=now, deadline=now + self.render_wait)
+        self._current = _Current(utterance, not_before=now + delay, deadline=now + delay + self.render_wait)
         self._advance(now)
 
     def guide(self, utterance: Utterance) -> None:

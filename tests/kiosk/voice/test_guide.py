@@ -131,9 +131,10 @@ def test_never_means_only_on_request() -> None:
     rig = Rig(autoplay="never")
     rig.show("home")
     rig.guide.timeout_warning()
+    rig.run(1.0)
     assert rig.said() == []
     rig.guide.repeat()
-    assert rig.said() == ["timeout.warning"]   # repeat while the warning is up says the warning
+    assert rig.said() == ["timeout.warning"]   # repeat while the warning is up says the warning (at once)
 
 
 def test_the_timeout_warning_is_heard_and_stops_when_hidden() -> None:
@@ -141,11 +142,16 @@ def test_the_timeout_warning_is_heard_and_stops_when_hidden() -> None:
     rig.show("form")
     rig.run(0.2)
     rig.guide.on_command(c.ShowTimeoutWarning(20.0))
-    assert rig.said()[-1] == "timeout.warning"
+    assert rig.speaker.recorded[-1].end == pytest.approx(1000.2)  # the screen's prompt stops at once ...
+    rig.run(0.55)
+    assert rig.said()[-1] == "screen.form"                        # ... the UI's chime plays (0.54 s) ...
+    rig.run(0.1)
+    assert rig.said()[-1] == "timeout.warning"                    # ... then the warning is spoken
+    assert rig.guide.player.history[-1].at == pytest.approx(1000.8, abs=0.011)   # 0.6 s after the warning
     rig.run(0.2)
     rig.guide.on_command(c.HideTimeoutWarning())
     assert rig.guide.player.speaking is None
-    assert rig.speaker.recorded[-1].end == pytest.approx(1000.4)
+    assert rig.speaker.recorded[-1].end == pytest.approx(rig.clock.now)      # stopped when hidden
 
 
 def test_terminal_prompts_are_said_once_each() -> None:
