@@ -182,7 +182,7 @@ class VoiceSection:
     speaker_device: str = "default"
     headphone_device: str = ""
     volume: float = 0.8
-    engine_voices: tuple[str, ...] = ("zh_CN:cmn:230", "en:en-gb:160")
+    engine_voices: tuple[str, ...] = ("zh_CN:cmn-latn-pinyin:190", "en:en-gb:160")
     cache_dir: Path = Path("var/voice")
     recorded_dir: Path = Path("assets/voice")
     guidance_interval: float = 2.0
@@ -202,7 +202,7 @@ class VoiceSection:
             problems["volume"] = "a number from 0.1 to 1"
         if not all(re.fullmatch(r"[A-Za-z_]+:[\w.+-]+:\d+", item) and 80 <= int(item.rsplit(":", 1)[1]) <= 450
                    for item in self.engine_voices):
-            problems["engine_voices"] = "language:voice:speed (80 to 450 words a minute), e.g. zh_CN:cmn:230"
+            problems["engine_voices"] = "language:voice:speed (80 to 450 words a minute), e.g. en:en-gb:160"
         if self.guidance_interval < 0.5:
             problems["guidance_interval"] = "0.5 seconds or more"
         return problems

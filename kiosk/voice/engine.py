@@ -1,7 +1,7 @@
 """Offline speech: espeak-ng (Debian package ``espeak-ng``) turns a prompt's words into a clip.
 
 Why espeak-ng (docs/voice.md has the comparison): it is in Debian for both languages (Mandarin
-``cmn`` and English), needs no network and no model download, renders a prompt in tens of
+``cmn-latn-pinyin`` and English), needs no network and no model download, renders a prompt in tens of
 milliseconds on one core, and its output is deterministic, so a render cache keyed by the words is
 valid across restarts. Its voice is robotic; a site that wants a better one drops recorded files
 in (kiosk/voice/library.py), which always win over the engine.
@@ -21,7 +21,7 @@ from typing import Protocol
 from kiosk.voice.audio import AudioFormatError, Clip, decode_wav, normalise, trim
 from kiosk.voice.numbers import base_language
 
-DEFAULT_VOICES = {"zh": ("cmn", 230), "en": ("en-gb", 160)}  # voice, words a minute
+DEFAULT_VOICES = {"zh": ("cmn-latn-pinyin", 190), "en": ("en-gb", 160)}  # voice, words a minute
 
 
 class SpeechUnavailable(RuntimeError):
@@ -33,6 +33,18 @@ class SpeechEngine(Protocol):
     version, voice, speed) so that cached renders are redone when it changes."""
 
     def signature(self, lang: str) -> str: ...
+
+    def phonemes(self, text: str, lang: str) -> str:
+        """espeak-ng's phoneme transcription (``-x``) of ``text``: what it will say, checkable in tests
+        (a ``(en)`` in Mandarin means it switched to English pronunciation)."""
+        voice, speed = self.voice_for(lang)
+        command = [self._program(), "-v", voice, "-s", str(speed), "-b", "1", "-q", "-x"]
+        try:
+            result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True,
+                                    timeout=self.timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SpeechUnavailable(f"espeak-ng failed: {exc}") from exc
+        return result.stdout.decode("utf-8", "replace")
 
     def synthesise(self, text: str, lang: str) -> Clip: ...
 
@@ -72,6 +84,18 @@ class EspeakEngine:
     def signature(self, lang: str) -> str:
         voice, speed = self.voice_for(lang)
         return f"espeak-ng {self.version()} voice={voice} speed={speed}"
+
+    def phonemes(self, text: str, lang: str) -> str:
+        """espeak-ng's phoneme transcription (``-x``) of ``text``: what it will say, checkable in tests
+        (a ``(en)`` in Mandarin means it switched to English pronunciation)."""
+        voice, speed = self.voice_for(lang)
+        command = [self._program(), "-v", voice, "-s", str(speed), "-b", "1", "-q", "-x"]
+        try:
+            result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True,
+                                    timeout=self.timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SpeechUnavailable(f"espeak-ng failed: {exc}") from exc
+        return result.stdout.decode("utf-8", "replace")
 
     def synthesise(self, text: str, lang: str) -> Clip:
         voice, speed = self.voice_for(lang)

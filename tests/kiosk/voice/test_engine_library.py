@@ -36,9 +36,27 @@ def test_espeak_speaks_both_languages(engine: EspeakEngine, lang: str, text: str
 
 def test_the_voices_differ_per_language(engine: EspeakEngine) -> None:
     assert engine.signature("zh_CN") != engine.signature("en")
-    assert "cmn" in engine.signature("zh_CN") and "speed=230" in engine.signature("zh_CN")
+    assert "cmn-latn-pinyin" in engine.signature("zh_CN") and "speed=190" in engine.signature("zh_CN")
     with pytest.raises(SpeechUnavailable, match="fr"):
         engine.voice_for("fr")
+
+
+def test_every_chinese_prompt_is_pronounced_as_mandarin(engine: EspeakEngine) -> None:
+    """espeak-ng 1.51's ``cmn`` voice reads characters as pinyin with English tone numbers ("qing
+    three"; espeak-ng issues 1028, 1236): its transcription then switches to ``(en)``. Every prompt,
+    and a dynamic sentence with Latin letters and digits, must stay in Mandarin."""
+    from kiosk.voice.prompts import DYNAMIC, VoiceCatalogue, all_prompt_ids
+    from kiosk.voice.script import Script
+
+    script = Script(VoiceCatalogue(["zh_CN", "en"]))
+    texts = [s.text for p in all_prompt_ids() if p not in DYNAMIC and (s := script.segment(p, "zh_CN"))]
+    number = script.screen("print", "print", {"application_no": "KIOSK0012611270007"}, "zh_CN")
+    assert number is not None
+    texts.append(number.segments[-1].text)
+    phonemes = engine.phonemes("\n".join(texts), "zh_CN")
+    assert len(phonemes.splitlines()) >= len(texts)
+    assert "(en)" not in phonemes
+    assert "(cmn)" not in engine.phonemes("Please place your ID card on the reader.", "en")
 
 
 def test_words_that_look_like_options_are_spoken_not_obeyed(engine: EspeakEngine) -> None:

@@ -21,7 +21,7 @@ def test_defaults() -> None:
     voice = load_config([DEFAULTS_FILE]).voice
     assert (voice.autoplay, voice.output, voice.speaker_device, voice.headphone_device) == (
         "elder", "aplay", "default", "")
-    assert voice.voices() == {"zh_CN": ("cmn", 230), "en": ("en-gb", 160)}
+    assert voice.voices() == {"zh_CN": ("cmn-latn-pinyin", 190), "en": ("en-gb", 160)}
     assert voice.guidance_interval == 2.0
 
 
