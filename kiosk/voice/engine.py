@@ -34,18 +34,6 @@ class SpeechEngine(Protocol):
 
     def signature(self, lang: str) -> str: ...
 
-    def phonemes(self, text: str, lang: str) -> str:
-        """espeak-ng's phoneme transcription (``-x``) of ``text``: what it will say, checkable in tests
-        (a ``(en)`` in Mandarin means it switched to English pronunciation)."""
-        voice, speed = self.voice_for(lang)
-        command = [self._program(), "-v", voice, "-s", str(speed), "-b", "1", "-q", "-x"]
-        try:
-            result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True,
-                                    timeout=self.timeout, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SpeechUnavailable(f"espeak-ng failed: {exc}") from exc
-        return result.stdout.decode("utf-8", "replace")
-
     def synthesise(self, text: str, lang: str) -> Clip: ...
 
 
@@ -85,21 +73,10 @@ class EspeakEngine:
         voice, speed = self.voice_for(lang)
         return f"espeak-ng {self.version()} voice={voice} speed={speed}"
 
-    def phonemes(self, text: str, lang: str) -> str:
-        """espeak-ng's phoneme transcription (``-x``) of ``text``: what it will say, checkable in tests
-        (a ``(en)`` in Mandarin means it switched to English pronunciation)."""
+    def _run(self, text: str, lang: str, *output: str) -> bytes:
+        """espeak-ng with ``lang``'s voice and speed, ``text`` on standard input; its standard output."""
         voice, speed = self.voice_for(lang)
-        command = [self._program(), "-v", voice, "-s", str(speed), "-b", "1", "-q", "-x"]
-        try:
-            result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True,
-                                    timeout=self.timeout, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SpeechUnavailable(f"espeak-ng failed: {exc}") from exc
-        return result.stdout.decode("utf-8", "replace")
-
-    def synthesise(self, text: str, lang: str) -> Clip:
-        voice, speed = self.voice_for(lang)
-        command = [self._program(), "-v", voice, "-s", str(speed), "-b", "1", "--stdout"]
+        command = [self._program(), "-v", voice, "-s", str(speed), "-b", "1", *output]
         try:
             result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True,
                                     timeout=self.timeout, check=False)
@@ -108,8 +85,17 @@ class EspeakEngine:
         if result.returncode != 0:
             detail = result.stderr.decode("utf-8", "replace").strip()[:200]
             raise SpeechUnavailable(f"espeak-ng exited with {result.returncode}: {detail}")
+        return result.stdout
+
+    def phonemes(self, text: str, lang: str) -> str:
+        """espeak-ng's phoneme transcription (``-x``) of ``text``: what it will say, checkable in tests
+        (a ``(en)`` in Mandarin means it switched to English pronunciation)."""
+        return self._run(text, lang, "-q", "-x").decode("utf-8", "replace")
+
+    def synthesise(self, text: str, lang: str) -> Clip:
+        wav = self._run(text, lang, "--stdout")
         try:
-            clip = decode_wav(result.stdout)
+            clip = decode_wav(wav)
         except AudioFormatError as exc:
             raise SpeechUnavailable(f"espeak-ng wrote no usable WAV: {exc}") from exc
         if not len(clip.samples):
