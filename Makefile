@@ -8,10 +8,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+# Spoken guidance (docs/voice.md): espeak-ng renders the prompts, aplay (alsa-utils) plays them, sox
+# checks a rendered audio track (the audio check runs on a kiosk too, after a site records its voice).
+VOICE_DEBS := espeak-ng alsa-utils sox
 # Kivy's bundled SDL2 loads these at run time (offscreen EGL, llvmpipe, X11 extras), plus a CJK font
 # and the multitouch provider; see docs/decisions.md.
 RUNTIME_DEBS := libgl1 libegl1 libgl1-mesa-dri libgles2 libglib2.0-0 libxext6 libxrender1 libxcursor1 \
-	libxi6 libxrandr2 libxss1 libxfixes3 libgbm1 libdrm2 libmtdev1 libsm6 libice6 fonts-wqy-microhei
+	libxi6 libxrandr2 libxss1 libxfixes3 libgbm1 libdrm2 libmtdev1 libsm6 libice6 fonts-wqy-microhei \
+	$(VOICE_DEBS)
 # Tests also use a virtual X server, PostgreSQL (the central service's fleet database) and Chromium
 # (the staff console, driven headless).
 TEST_DEBS := $(RUNTIME_DEBS) xvfb postgresql chromium
@@ -19,7 +23,7 @@ TEST_DEBS := $(RUNTIME_DEBS) xvfb postgresql chromium
 # Environment for running Kivy without a display (offscreen EGL); unset SDL_VIDEODRIVER for a screen.
 HEADLESS_ENV := KIVY_NO_ARGS=1 KIVY_CLIPBOARD=sdl2 KIVY_WINDOW=sdl2 SDL_VIDEODRIVER=offscreen
 
-.PHONY: demo test lint typecheck bench venv debs-runtime debs-test clean help
+.PHONY: demo test lint typecheck bench voice venv debs-runtime debs-test clean help
 
 help:
 	@echo "make demo   - central service, device simulators and the kiosk (offscreen without a display)"
@@ -27,6 +31,7 @@ help:
 	@echo "make lint   - ruff and mypy"
 	@echo "make typecheck - mypy on the session, services, drivers, host and wire/ (setup.cfg [mypy])"
 	@echo "make bench  - benchmark scripts under bench/"
+	@echo "make voice  - pre-render every spoken prompt (espeak-ng) into the voice cache"
 
 debs-runtime:
 	@$(PYTHON) tools/ensure_debs.py $(RUNTIME_DEBS)
@@ -58,6 +63,9 @@ typecheck: $(STAMP)
 
 bench: debs-runtime $(STAMP)
 	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) $$script; done
+
+voice: debs-runtime $(STAMP)
+	$(PY) -m kiosk.voice render
 
 clean:
 	rm -rf var/demo var/test .pytest_cache .hypothesis .mypy_cache

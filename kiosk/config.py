@@ -176,6 +176,41 @@ class UiSection:
 
 
 @dataclass(frozen=True)
+class VoiceSection:
+    """Spoken guidance (kiosk/voice, docs/voice.md)."""
+
+    autoplay: Literal["always", "elder", "never"] = "elder"
+    output: Literal["aplay", "none"] = "aplay"
+    speaker_device: str = "default"
+    headphone_device: str = ""
+    volume: float = 0.8
+    engine_voices: tuple[str, ...] = ("zh_CN:cmn-latn-pinyin:190", "en:en-gb:160")
+    cache_dir: Path = Path("var/voice")
+    recorded_dir: Path = Path("assets/voice")
+    guidance_interval: float = 2.0
+    preload: bool = True
+
+    def voices(self) -> dict[str, tuple[str, int]]:
+        """``engine_voices`` as language -> (espeak-ng voice, words a minute)."""
+        out = {}
+        for item in self.engine_voices:
+            lang, voice, speed = item.split(":")
+            out[lang] = (voice, int(speed))
+        return out
+
+    def validate(self) -> dict[str, str]:
+        problems = {}
+        if not 0.1 <= self.volume <= 1.0:
+            problems["volume"] = "a number from 0.1 to 1"
+        if not all(re.fullmatch(r"[A-Za-z_]+:[\w.+-]+:\d+", item) and 80 <= int(item.rsplit(":", 1)[1]) <= 450
+                   for item in self.engine_voices):
+            problems["engine_voices"] = "language:voice:speed (80 to 450 words a minute), e.g. en:en-gb:160"
+        if self.guidance_interval < 0.5:
+            problems["guidance_interval"] = "0.5 seconds or more"
+        return problems
+
+
+@dataclass(frozen=True)
 class MaintenanceSection:
     pin_hash: str = ""
     max_attempts: int = 5
@@ -262,6 +297,7 @@ class KioskConfig:
     devices: DevicesSection = field(default_factory=DevicesSection)
     photo: PhotoSection = field(default_factory=PhotoSection)
     ui: UiSection = field(default_factory=UiSection)
+    voice: VoiceSection = field(default_factory=VoiceSection)
     maintenance: MaintenanceSection = field(default_factory=MaintenanceSection)
     session: SessionSection = field(default_factory=SessionSection)
     payments: PaymentsSection = field(default_factory=PaymentsSection)
