@@ -37,6 +37,7 @@ from kiosk.photo.rules import DEFAULT_RULES, PhotoRules
 DETECTION_WIDTH = 180
 _DARK_FOR_DETECTION = 70.0  # mean luma under which the detector gets a brightened copy
 _MIN_WINDOW = 24  # pixels; a window smaller than this cannot hold a face
+SOFT_SHARE = 0.7  # a face with this share of the minimum sharpness is "a little soft", not smeared
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Measurements:
     lens_glare: float | None = None
     lens_darkness: float | None = None
     red_pupil: float | None = None
+    teeth: float | None = None
     background_colour: str | None = None
     background_lightness: float | None = None
     background_chroma: float | None = None
@@ -182,8 +184,8 @@ class PhotoAnalyser:
         if win.w < _MIN_WINDOW or win.h < _MIN_WINDOW:  # a sliver: nothing to look at
             return self._verdict(reasons | {Reason.NO_FACE},
                                  Measurements(detector=self.detector.name, window=win.as_tuple), win, None, started)
-        people = find_people(self.detector, frame, win, rules.min_face_frame_share, rules.min_face_share,
-                             self.detection_width)
+        people = find_people(self.detector, frame, win, min_face_frame_share=rules.min_face_frame_share,
+                             near_face_share=rules.min_face_share, detection_width=self.detection_width)
         base: dict[str, Any] = {"faces": people.found, "detector": self.detector.name, "window": win.as_tuple}
         if people.others:
             reasons.add(Reason.MULTIPLE_FACES)
@@ -242,13 +244,18 @@ class PhotoAnalyser:
 
     def _landmark_rules(self, frame: np.ndarray, face: FaceLandmarks, exposure_ok: bool, reasons: set[Reason],
                         values: dict[str, Any]) -> None:
-        """Pose from the mesh; then, on a sharp, well-exposed, frontal face, the checks of its parts.
-        Each later check is skipped when an earlier one explains what it would see (a tinted lens
-        hides the eyes; a cap both covers the brows and shades the face)."""
+        """Pose from the mesh; then, on a well-exposed, frontal face that is sharp or only a little soft,
+        the checks of its parts. Each later check is skipped when an earlier one explains what it
+        would see (a tinted lens hides the eyes; a cap both covers the brows and shades the face).
+        A mask, dark lenses or a shadow flatten part of the face, which lowers its sharpness figure:
+        when one of them is found on a face that is only a little soft, that is the fix to ask for,
+        not holding still; the eyes, mouth and glare are judged on sharp faces only."""
         assert self.landmarks is not None and face.left_eye is not None and face.right_eye is not None
         rules = self.rules
+        blurred = Reason.BLURRED in reasons
+        a_little_soft = (values.get("sharpness") or 0.0) >= SOFT_SHARE * rules.sharpness_min
         found = self.landmarks.measure(frame, face.left_eye, face.right_eye,
-                                       details=exposure_ok and Reason.BLURRED not in reasons)
+                                       details=exposure_ok and (not blurred or a_little_soft))
         if found is None:
             return
         values.update(found.as_values())
@@ -261,17 +268,22 @@ class PhotoAnalyser:
         if found.regions is None or found.eyes is None or reasons & {Reason.NOT_FRONTAL, Reason.LOOKING_UP_OR_DOWN}:
             return
         r, expr = found.regions, found.expression
-        covered = False
+        found_now: set[Reason] = set()
         if r.brow_skin < rules.brow_skin_min:
-            reasons.add(Reason.EYEBROWS_COVERED)
-            covered = True
+            found_now.add(Reason.EYEBROWS_COVERED)
         if r.lower_face_skin < rules.lower_face_skin_min:
-            reasons.add(Reason.FACE_COVERED)
-            covered = True
+            found_now.add(Reason.FACE_COVERED)
         tinted = r.lens_darkness < rules.lens_darkness_min
         if tinted:
-            reasons.add(Reason.TINTED_GLASSES)
+            found_now.add(Reason.TINTED_GLASSES)
             reasons.discard(Reason.UNEVEN_LIGHT)  # the halves' light was measured through dark lenses
+        if not found_now and not rules.shadow_ratio_min <= r.shadow_ratio <= 1 / rules.shadow_ratio_min:
+            found_now.add(Reason.FACE_SHADOW)
+        reasons |= found_now
+        if blurred:
+            if found_now:
+                reasons.discard(Reason.BLURRED)
+            return
         glare = r.lens_glare > rules.lens_glare_max
         if glare:
             reasons.add(Reason.GLASSES_GLARE)
@@ -279,12 +291,11 @@ class PhotoAnalyser:
             reasons.add(Reason.EYES_CLOSED)
         if not tinted and r.red_pupil > rules.red_pupil_max:
             reasons.add(Reason.RED_EYE)
-        if Reason.FACE_COVERED not in reasons and expr.mouth_aspect > rules.mouth_aspect_max:
+        if Reason.FACE_COVERED not in reasons and (expr.mouth_aspect > rules.mouth_aspect_max
+                                                   or r.teeth > rules.teeth_max):
             reasons.add(Reason.MOUTH_OPEN)
         if rules.require_ears and min(r.ear_skin) < rules.ear_skin_min:
             reasons.add(Reason.EARS_COVERED)
-        if not covered and not tinted and not rules.shadow_ratio_min <= r.shadow_ratio <= 1 / rules.shadow_ratio_min:
-            reasons.add(Reason.FACE_SHADOW)
 
     def _geometry_rules(self, geo: FaceGeometry, crown_y: float, win: Rect, reasons: set[Reason]) -> dict[str, Any]:
         rules = self.rules

@@ -36,6 +36,8 @@ from kiosk.photo.facemesh import (
     LEFT_CHEEK,
     LEFT_EYE_LOWER,
     LEFT_EYE_UPPER,
+    LIPS_INNER_LOWER,
+    LIPS_INNER_UPPER,
     LIPS_OUTER,
     RIGHT_BROW,
     RIGHT_CHEEK,
@@ -62,6 +64,7 @@ class FaceRegions:
     lens_glare: float  # worst eye: share of blown-out colourless pixels round the eye
     lens_darkness: float  # darker eye region / min(forehead, cheeks) luma
     red_pupil: float  # worst eye: share of red pixels in the pupil
+    teeth: float = 0.0  # share of the lips' opening that is bright and colourless (teeth showing)
 
 
 def _canonical(mesh: FaceMesh) -> tuple[np.ndarray, tuple[int, int]]:
@@ -214,5 +217,14 @@ def face_regions(frame_bgr: np.ndarray, mesh: FaceMesh, eyes: tuple[EyeLandmarks
             b, g, r = bgr[pupil][:, 0], bgr[pupil][:, 1], bgr[pupil][:, 2]
             reddish = (r > 90) & (r > 2.5 * (g + b) / 2 + 1)  # flash red: far redder than a brown iris
             red = max(red, float(np.count_nonzero(reddish)) / len(r))
+    opening = _mask(shape, np.vstack([pts[list(LIPS_INNER_UPPER)], pts[list(LIPS_INNER_LOWER)][::-1]]))
+    opening = cv2.dilate(opening.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    teeth = 0.0
+    if opening.any():
+        px = lab[opening]
+        bright = px[:, 0] >= 0.9 * skin.lightness
+        pale = np.hypot(px[:, 1], px[:, 2]) <= 0.6 * max(float(np.hypot(*skin.ab)), 8.0)
+        teeth = float(np.count_nonzero(bright & pale)) / len(px)
     return FaceRegions(brow_skin=brow_skin, lower_face_skin=lower_face_skin, ear_skin=ear_skin,
-                       shadow_ratio=shadow_ratio, lens_glare=glare, lens_darkness=darkness, red_pupil=red)
+                       shadow_ratio=shadow_ratio, lens_glare=glare, lens_darkness=darkness, red_pupil=red,
+                       teeth=teeth)

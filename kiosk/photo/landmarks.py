@@ -45,7 +45,7 @@ class LandmarkFindings:
             r = self.regions
             values.update(brow_skin=r.brow_skin, lower_face_skin=r.lower_face_skin, ear_skin=min(r.ear_skin),
                           shadow_ratio=r.shadow_ratio, lens_glare=r.lens_glare, lens_darkness=r.lens_darkness,
-                          red_pupil=r.red_pupil)
+                          red_pupil=r.red_pupil, teeth=r.teeth)
         return values
 
 

@@ -73,7 +73,7 @@ def _inside(face: FaceLandmarks, win: Rect) -> bool:
     return win.x <= x <= win.x + win.w and win.y <= y <= win.y + win.h
 
 
-def find_people(detector: FaceDetector, frame: np.ndarray, win: Rect, min_face_frame_share: float,
+def find_people(detector: FaceDetector, frame: np.ndarray, win: Rect, *, min_face_frame_share: float,
                 near_face_share: float, detection_width: int) -> People:
     """``near_face_share``: of the window's width, the smallest face the first search looks for, on
     the frame scaled so that the window is ``detection_width`` across; only when it finds nobody

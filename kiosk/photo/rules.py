@@ -82,6 +82,7 @@ class PhotoRules:
     # mouth width, skin shares, upper/lower face luma, lens glare and darkness, red pupil share.
     eye_aspect_min: float = 0.22
     mouth_aspect_max: float = 0.10
+    teeth_max: float = 0.06  # share of the lips' opening showing teeth
     brow_skin_min: float = 0.35
     lower_face_skin_min: float = 0.40
     ear_skin_min: float = 0.35
