@@ -109,12 +109,15 @@ class Item:
 
 def _nuisance(rng: np.random.Generator) -> dict:
     """Random variation that keeps a photo compliant."""
+    ied = float(rng.uniform(0.25, 0.31))
+    # The hair's top is about 2 eye distances above the eyes: keep it inside the picture's margin.
+    lowest_eyes = max(0.46, 0.03 + 1.5 * ied)
     return {
         "background": [WHITE, LIGHT_GREY, LIGHT_BLUE][rng.integers(3)],
-        "pose": Pose(ied_share=float(rng.uniform(0.25, 0.31)), centre=float(rng.uniform(0.47, 0.53)),
-                     eye_height=float(rng.uniform(0.46, 0.52)), angle=float(rng.uniform(-3, 3))),
+        "pose": Pose(ied_share=ied, centre=float(rng.uniform(0.47, 0.53)),
+                     eye_height=float(rng.uniform(lowest_eyes, 0.53)), angle=float(rng.uniform(-3, 3))),
         "soft": float(rng.uniform(0.0, 1.2)),
-        "gain": float(rng.uniform(0.9, 1.1)),
+        "gain": float(rng.uniform(0.95, 1.1)),  # darker turns the light grey backdrop under the guide's L* 80
         "noise": float(rng.uniform(1.0, 4.0)),
         "yaw": float(rng.uniform(-4, 4)),
         "glasses": bool(rng.random() < 0.25),

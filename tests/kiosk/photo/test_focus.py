@@ -67,7 +67,7 @@ class _Still:
     def __init__(self, image: np.ndarray) -> None:
         self.image, self.seq = image, 0
 
-    def wait_frame(self, newer_than: int, timeout: float):  # noqa: ARG002 - FrameSource protocol
+    def wait_frame(self, newer_than: int, timeout: float):
         self.seq = max(self.seq, newer_than) + 1
         return self
 
