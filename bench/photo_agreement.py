@@ -156,8 +156,8 @@ def build_set(per_fault: int, compliant: int, seed: int) -> list[Item]:
     rng = np.random.default_rng(seed)
     items: list[Item] = []
 
-    def add(name: str, faults: set[str], scene: Scene, **kw) -> None:
-        items.append(Item(name, scene.image, scene.eyes[0], frozenset(faults), **kw))
+    def add(name: str, faults: set[str], scene: Scene, applicant: int = 0, **kw) -> None:
+        items.append(Item(name, scene.image, scene.eyes[applicant], frozenset(faults), **kw))
 
     for i in range(compliant):
         n = _nuisance(rng)
@@ -170,8 +170,8 @@ def build_set(per_fault: int, compliant: int, seed: int) -> list[Item]:
         def pose(_p: Pose = p, **changes: float) -> Pose:
             return replace(_p, **changes)
 
-        add(f"two_people_{i}", {"one person"}, _scene(n, _portrait(n), pose(centre=0.5),
-                                                      pose(ied_share=0.12 + 0.1 * u, centre=0.12, eye_height=0.2)),
+        behind = pose(ied_share=0.12 + 0.1 * u, centre=0.12, eye_height=0.2)  # drawn first: the applicant is in front
+        add(f"two_people_{i}", {"one person"}, _scene(n, _portrait(n), behind, pose(centre=0.5)), applicant=1,
             people=2)
         add(f"small_{i}", {"size"}, _scene(n, _portrait(n), pose(ied_share=0.13 + 0.08 * u)))
         add(f"large_{i}", {"size"}, _scene(n, _portrait(n), pose(ied_share=0.36 + 0.06 * u)))
@@ -185,10 +185,11 @@ def build_set(per_fault: int, compliant: int, seed: int) -> list[Item]:
             pitch=pitch)
         s = _scene(n, _portrait(n))
         add(f"defocus_{i}", {"sharpness"}, Scene(blur(s.image, 3.5 + 3 * u), s.eyes))
+        lit = _scene(n, _portrait({**n, "complexion": 1.0}))  # a darker complexion would offset the gain
         add(f"motion_{i}", {"sharpness"}, Scene(motion_blur(s.image, int(15 + 20 * u), float(rng.uniform(0, 180))),
                                                 s.eyes))
-        add(f"dark_{i}", {"exposure"}, Scene(gain(s.image, 0.3 + 0.12 * u), s.eyes))
-        add(f"bright_{i}", {"exposure"}, Scene(gain(s.image, 1.45 + 0.4 * u), s.eyes))
+        add(f"dark_{i}", {"exposure"}, Scene(gain(lit.image, 0.3 + 0.12 * u), lit.eyes))
+        add(f"bright_{i}", {"exposure"}, Scene(gain(lit.image, 1.45 + 0.4 * u), lit.eyes))
         add(f"side_light_{i}", {"light left/right"}, _scene(n, _portrait(n), side_light=-(0.45 + 0.25 * u)))
         add(f"top_shadow_{i}", {"shadow top/bottom"},
             _scene(n, _portrait(n, lambda q, d=0.4 + 0.2 * u: edits.top_shadow(q, d))))
