@@ -50,7 +50,7 @@ class People:
     blurred_search: bool = False
 
 
-def _detect(detector: FaceDetector, frame: np.ndarray, factor: float, min_face: float) -> list[FaceLandmarks]:
+def detect_scaled(detector: FaceDetector, frame: np.ndarray, factor: float, min_face: float) -> list[FaceLandmarks]:
     """Faces of at least ``min_face`` frame pixels, found on a copy scaled by ``factor``."""
     factor = min(1.0, factor)
     small = frame if factor == 1.0 else cv2.resize(frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
@@ -79,13 +79,13 @@ def find_people(detector: FaceDetector, frame: np.ndarray, win: Rect, *, min_fac
     the frame scaled so that the window is ``detection_width`` across; only when it finds nobody
     does the search go down to ``min_face_frame_share`` of the frame's width."""
     width = frame.shape[1]
-    faces = _detect(detector, frame, detection_width / win.w, near_face_share * win.w)
+    faces = detect_scaled(detector, frame, detection_width / win.w, near_face_share * win.w)
     if not faces:
         min_face = min_face_frame_share * width
-        faces = _detect(detector, frame, FAR_SEARCH_MIN_FACE / min_face, min_face)
+        faces = detect_scaled(detector, frame, FAR_SEARCH_MIN_FACE / min_face, min_face)
     blurred = False
     if not faces and width > BLURRED_SEARCH_WIDTH:
-        faces = _detect(detector, frame, BLURRED_SEARCH_WIDTH / width, BLURRED_MIN_SHARE * width)
+        faces = detect_scaled(detector, frame, BLURRED_SEARCH_WIDTH / width, BLURRED_MIN_SHARE * width)
         blurred = bool(faces)
     if not faces:
         return People(None, (), 0)
