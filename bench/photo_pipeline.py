@@ -9,9 +9,13 @@ Prints, for the demo camera scene (assets/sim/camera, the astronaut walking up):
    second, and the analysis thread analysing the newest frame as fast as it can. Reports the
    sustained analysis rate and its per-frame time, and the preview rate actually achieved.
 
-Targets (issue 6): analysis <= 30 ms per frame, >= 10 analyses per second alongside a 30 fps
-preview. The Kivy texture upload and draw are not included (UI area; about 0.6 ms upload plus
-the software-GL draw, see /work/shared/specs/kivy_headless.md section 4).
+Targets: issue 17, every check (face search over the whole frame, face mesh and iris models, pose,
+eyes, mouth, glasses, covering, shadows, red eye) at >= 10 analyses per second alongside a 30 fps
+preview on 2 cores; issue 6's <= 30 ms per frame is printed for comparison. A per-stage breakdown
+of one compliant frame shows where the time goes. The load average is printed before and after:
+the machine is shared, and the figures scale with it. The Kivy texture upload and draw are not
+included (UI area; about 0.6 ms upload plus the software-GL draw, see
+/work/shared/specs/kivy_headless.md section 4).
 """
 
 from __future__ import annotations
@@ -82,7 +86,40 @@ def alone(frames: list[np.ndarray], analyser: PhotoAnalyser) -> None:
     print("alone (one thread):")
     print(f"  preview conversion  median {statistics.median(preview):6.2f} ms   p95 {p95(preview):6.2f} ms")
     print(f"  analysis            median {statistics.median(analysis):6.2f} ms   p95 {p95(analysis):6.2f} ms"
-          f"   (target <= 30 ms: {'met' if p95(analysis) <= 30 else 'MISSED'})")
+          f"   (10 Hz budget 100 ms: {'met' if p95(analysis) <= 100 else 'MISSED'}; issue 6's 30 ms: "
+          f"{'met' if p95(analysis) <= 30 else 'not met'})")
+    stages(frames[-1], analyser)
+
+
+def stages(frame: np.ndarray, analyser: PhotoAnalyser) -> None:
+    """Median cost of each stage on one compliant frame."""
+    from kiosk.photo.people import find_people
+
+    rules = analyser.rules
+    win = analyser.window_for(frame)
+    face = analyser.analyse(frame).face
+    assert face is not None and face.left_eye is not None and face.right_eye is not None and analyser.landmarks
+    landmarks = analyser.landmarks
+
+    def search() -> None:
+        find_people(analyser.detector, frame, win, min_face_frame_share=rules.min_face_frame_share,
+                    near_face_share=rules.min_face_share, detection_width=analyser.detection_width)
+
+    timed = {
+        "people search (MTCNN, whole frame)": search,
+        "face mesh (468 points, cv2.dnn)": lambda: landmarks.mesh_model.landmarks(frame, face.left_eye,
+                                                                                  face.right_eye),
+        "mesh + 2 iris + region checks": lambda: landmarks.measure(frame, face.left_eye, face.right_eye),
+        "whole analysis": lambda: analyser.analyse(frame),
+    }
+    print("  stages of one compliant frame (median of 40):")
+    for name, run in timed.items():
+        times = []
+        for _ in range(40):
+            started = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - started) * 1000)
+        print(f"    {name:38s} {statistics.median(times):6.2f} ms")
 
 
 def together(frames: list[np.ndarray], analyser: PhotoAnalyser) -> None:
@@ -138,13 +175,19 @@ def together(frames: list[np.ndarray], analyser: PhotoAnalyser) -> None:
           f" median {statistics.median(analysis_times):.2f} ms, p95 {p95(analysis_times):.2f} ms")
 
 
+def load() -> str:
+    return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def main() -> int:
     print(f"photo pipeline, {SIZE[0]}x{SIZE[1]} frames, {os.cpu_count()} CPUs, OpenCV {cv2.__version__}, "
-          f"detector mtcnn-runtime (onnxruntime, 1 thread), OpenCV threads {cv2.getNumThreads()}")
+          f"detector mtcnn-runtime (onnxruntime, 1 thread), landmarks on cv2.dnn, OpenCV threads "
+          f"{cv2.getNumThreads()}; {load()}")
     frames = demo_frames()
     analyser = PhotoAnalyser()
     alone(frames, analyser)
     together(frames, analyser)
+    print(load())
     return 0
 
 

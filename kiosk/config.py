@@ -150,6 +150,7 @@ class PhotoSection:
     jpeg_min_kb: int = 20
     jpeg_max_kb: int = 80
     compliant_frames: int = 8
+    require_ears: bool = False  # both ears must show in the photo (a site rule, e.g. Harbin's booths)
 
     def validate(self) -> dict[str, str]:
         problems = {}

@@ -15,17 +15,20 @@ from __future__ import annotations
 from kiosk.photo.analysis import Measurements, PhotoAnalyser, PhotoVerdict
 from kiosk.photo.autocapture import AutoCapture, CaptureStep
 from kiosk.photo.document import DocumentPhoto, PhotoRejected, make_document_photo
+from kiosk.photo.focus import FocusMonitor
 from kiosk.photo.reasons import GUIDANCE, Reason, guidance
 from kiosk.photo.rules import DEFAULT_RULES, PhotoRules
-from kiosk.photo.worker import CameraSilent, PhotoCaptureWorker, PhotoGuidance, PhotoTaken
+from kiosk.photo.worker import CameraOutOfFocus, CameraSilent, PhotoCaptureWorker, PhotoGuidance, PhotoTaken
 
 __all__ = [
     "DEFAULT_RULES",
     "GUIDANCE",
     "AutoCapture",
+    "CameraOutOfFocus",
     "CameraSilent",
     "CaptureStep",
     "DocumentPhoto",
+    "FocusMonitor",
     "Measurements",
     "PhotoAnalyser",
     "PhotoCaptureWorker",

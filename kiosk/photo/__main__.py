@@ -29,8 +29,7 @@ def _read(path: str) -> np.ndarray | None:
 
 
 def _rules() -> PhotoRules:
-    photo = load_config().photo
-    return PhotoRules.from_config(photo.width, photo.height, photo.jpeg_min_kb, photo.jpeg_max_kb)
+    return PhotoRules.from_section(load_config().photo)
 
 
 def main(argv: list[str] | None = None) -> int:

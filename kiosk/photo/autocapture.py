@@ -16,6 +16,7 @@ import numpy as np
 
 from kiosk.photo.analysis import PhotoAnalyser, PhotoVerdict
 from kiosk.photo.document import DocumentPhoto, PhotoRejected, make_document_photo
+from kiosk.photo.focus import FocusMonitor
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class CaptureStep:
     needed: int
     photo: DocumentPhoto | None = field(default=None, repr=False)
     rejected: str | None = None  # why a streak's photo failed its re-check (then the streak restarted)
+    camera_out_of_focus: bool = False  # every recent frame blurred like a lens out of focus (device fault)
 
     @property
     def progress(self) -> float:
@@ -35,10 +37,11 @@ class CaptureStep:
 
 
 class AutoCapture:
-    def __init__(self, analyser: PhotoAnalyser, compliant_frames: int = 8) -> None:
+    def __init__(self, analyser: PhotoAnalyser, compliant_frames: int = 8, focus: FocusMonitor | None = None) -> None:
         if compliant_frames < 1:
             raise ValueError("compliant_frames must be at least 1")
         self.analyser = analyser
+        self.focus = focus or FocusMonitor()
         self.needed = compliant_frames
         self.streak = 0
         self._best: np.ndarray | None = None
@@ -52,15 +55,16 @@ class AutoCapture:
         self._best = None
         self._best_sharpness = -1.0
         self.photo = None
+        self.focus.reset()
 
     def feed(self, frame: np.ndarray) -> CaptureStep:
         """Analyse one frame; returns the photo in the step that completes the streak."""
-        verdict = self.analyser.analyse(frame)
+        verdict = self.focus.observe(self.analyser.analyse(frame))
         if not verdict.compliant:
             self.streak = 0
             self._best = None
             self._best_sharpness = -1.0
-            return CaptureStep(verdict, 0, self.needed)
+            return CaptureStep(verdict, 0, self.needed, camera_out_of_focus=self.focus.out_of_focus)
         self.streak += 1
         sharpness = verdict.measurements.sharpness or 0.0
         if sharpness > self._best_sharpness:

@@ -121,7 +121,7 @@ def measure_background(lab: np.ndarray, mask: np.ndarray, rules: PhotoRules) -> 
         for x in range(0, w - _BLOCK // 2, _BLOCK):
             m = mask[y:y + _BLOCK, x:x + _BLOCK]
             if m.mean() >= 0.6:
-                means.append(lab[y:y + _BLOCK, x:x + _BLOCK][m].mean(axis=0))
+                means.append(np.median(lab[y:y + _BLOCK, x:x + _BLOCK][m], axis=0))
     pixels = lab[mask]
     median = np.median(pixels, axis=0)
     lightness, a, b = (float(v) for v in median)

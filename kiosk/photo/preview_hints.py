@@ -17,9 +17,13 @@ from kiosk.photo.reasons import Reason
 from kiosk.photo.rules import PhotoRules
 
 # Guidance codes the camera screen can say (kiosk/ui/screens/photo.py translates them).
+# The codes after "ok" came with issue 17's landmark checks; until the camera screen has a sentence
+# (and a guidance picture) for each, it shows its default guidance for them.
 GUIDANCE_CODES = ("no_face", "several_faces", "move_closer", "move_back", "move_left", "move_right", "move_up",
                   "move_down", "tilt", "look_straight", "eyes", "glasses", "too_dark", "too_bright", "uneven_light",
-                  "background", "blur", "hold_still", "ok")
+                  "background", "blur", "hold_still", "ok",
+                  "camera_fault", "look_level", "uncover_eyebrows", "uncover_face", "red_eye", "close_mouth",
+                  "show_ears", "face_shadow")
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,17 @@ _UI_CODE = {
     Reason.UNEVEN_LIGHT: "uneven_light",
     Reason.BLURRED: "blur",
     Reason.BACKGROUND: "background",
+    Reason.CAMERA_OUT_OF_FOCUS: "camera_fault",
+    Reason.LOOKING_UP_OR_DOWN: "look_level",
+    Reason.EYEBROWS_COVERED: "uncover_eyebrows",
+    Reason.FACE_COVERED: "uncover_face",
+    Reason.TINTED_GLASSES: "glasses",
+    Reason.GLASSES_GLARE: "glasses",
+    Reason.EYES_CLOSED: "eyes",
+    Reason.RED_EYE: "red_eye",
+    Reason.MOUTH_OPEN: "close_mouth",
+    Reason.EARS_COVERED: "show_ears",
+    Reason.FACE_SHADOW: "face_shadow",
 }
 
 

@@ -1,9 +1,10 @@
 """Why a frame is not yet a compliant document photo: stable reason codes and what to tell the applicant.
 
 The codes are part of the kiosk's contract (UI, logs, tests, the ``check`` command's JSON), so they
-never change meaning. :data:`Reason` is ordered by priority: the analysis lists failed rules in this
-order and the live guidance shows the first one, because fixing it usually fixes later ones
-(coming closer changes the head size, the eye line and the background area at once).
+never change meaning (codes are added, never redefined). :data:`Reason` is ordered by priority: the
+analysis lists failed rules in this order and the live guidance shows the first one, because fixing
+it usually fixes later ones (coming closer changes the head size, the eye line and the background
+area at once).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from enum import StrEnum
 
 
 class Reason(StrEnum):
+    CAMERA_OUT_OF_FOCUS = "camera_out_of_focus"  # device fault: only from a run of frames (AutoCapture)
     NO_FACE = "no_face"
     MULTIPLE_FACES = "multiple_faces"
     LOW_RESOLUTION = "low_resolution"
@@ -20,10 +22,20 @@ class Reason(StrEnum):
     OFF_CENTRE = "off_centre"
     TILTED = "tilted"
     NOT_FRONTAL = "not_frontal"
+    LOOKING_UP_OR_DOWN = "looking_up_or_down"
     TOO_DARK = "too_dark"
     TOO_BRIGHT = "too_bright"
     UNEVEN_LIGHT = "uneven_light"
     BLURRED = "blurred"
+    EYEBROWS_COVERED = "eyebrows_covered"
+    FACE_COVERED = "face_covered"
+    TINTED_GLASSES = "tinted_glasses"
+    GLASSES_GLARE = "glasses_glare"
+    EYES_CLOSED = "eyes_closed"
+    RED_EYE = "red_eye"
+    MOUTH_OPEN = "mouth_open"
+    EARS_COVERED = "ears_covered"
+    FACE_SHADOW = "face_shadow"
     BACKGROUND = "background"
 
 
@@ -31,6 +43,10 @@ PRIORITY: tuple[Reason, ...] = tuple(Reason)
 
 # Keys are the kiosk's language codes ([kiosk] languages).
 GUIDANCE: dict[Reason, dict[str, str]] = {
+    Reason.CAMERA_OUT_OF_FOCUS: {
+        "zh_CN": "相机无法对焦，请联系工作人员",
+        "en": "The camera cannot focus. Please ask staff for help.",
+    },
     Reason.NO_FACE: {
         "zh_CN": "请正对镜头，坐到取景框内",
         "en": "Please sit in the frame and face the camera.",
@@ -78,6 +94,46 @@ GUIDANCE: dict[Reason, dict[str, str]] = {
     Reason.BLURRED: {
         "zh_CN": "请保持不动",
         "en": "Please hold still.",
+    },
+    Reason.LOOKING_UP_OR_DOWN: {
+        "zh_CN": "请平视镜头，不要抬头或低头",
+        "en": "Please look straight ahead, with your chin neither up nor down.",
+    },
+    Reason.EYEBROWS_COVERED: {
+        "zh_CN": "请摘下帽子或头饰，把头发拨开，露出眉毛",
+        "en": "Please take off your hat and move your hair away from your eyebrows.",
+    },
+    Reason.FACE_COVERED: {
+        "zh_CN": "请摘下口罩，不要遮挡面部",
+        "en": "Please take off your mask and keep your face uncovered.",
+    },
+    Reason.TINTED_GLASSES: {
+        "zh_CN": "请摘下有色眼镜",
+        "en": "Please take off tinted glasses.",
+    },
+    Reason.GLASSES_GLARE: {
+        "zh_CN": "眼镜反光，请摘下眼镜或稍微低头",
+        "en": "Your glasses reflect the light. Please take them off or lower your chin slightly.",
+    },
+    Reason.EYES_CLOSED: {
+        "zh_CN": "请自然睁开双眼",
+        "en": "Please keep your eyes open.",
+    },
+    Reason.RED_EYE: {
+        "zh_CN": "照片出现红眼，请重新拍摄",
+        "en": "The photo shows red eyes. Please take it again.",
+    },
+    Reason.MOUTH_OPEN: {
+        "zh_CN": "请自然闭嘴，保持表情自然，不要露齿",
+        "en": "Please close your mouth and keep a neutral expression, without showing your teeth.",
+    },
+    Reason.EARS_COVERED: {
+        "zh_CN": "请把头发拨到耳后，露出双耳",
+        "en": "Please move your hair behind your ears so that both ears show.",
+    },
+    Reason.FACE_SHADOW: {
+        "zh_CN": "脸上有阴影，请摘下帽子并正对灯光",
+        "en": "There is a shadow across your face. Please take off anything shading it and face the light.",
     },
     Reason.BACKGROUND: {
         "zh_CN": "背景须为白色、浅灰色或浅蓝色纯色，身后不能有其他人或物品",

@@ -14,6 +14,7 @@ The light and sharpness numbers were calibrated on the astronaut-derived test sc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,45 @@ class PhotoRules:
 
     # Faces smaller than this share of the window width are ignored (not a second person).
     min_face_share: float = 0.15
+    # The whole frame is searched for people down to this share of its width (60 px at 1280).
+    min_face_frame_share: float = 0.045
+
+    # Head pose from the face mesh, in degrees. ISO/IEC 19794-5's frontal image asks for yaw and
+    # pitch within 5 degrees [from memory, see docs/photo.md]; the mesh reads a 10-degree turn as
+    # 7-8 degrees and varies by up to 3 degrees on the test edits, so the bounds are looser.
+    yaw_max_deg: float = 8.0
+    pitch_max_deg: float = 10.0
+    # Smearing in one direction (motion) on top of the isotropic sharpness: the weakest of four
+    # directional second-derivative energies, relative to contrast, at the canonical face scale.
+    directional_sharpness_min: float = 0.12
+    # Landmark checks (kiosk/photo/iris.py, expression.py, face_regions.py; calibrated on the edits
+    # in tests/kiosk/photo/edits.py): eye aspect ratio of the less open eye, inner-lip opening over
+    # mouth width, skin shares, upper/lower face luma, lens glare and darkness, red pupil share.
+    eye_aspect_min: float = 0.22
+    mouth_aspect_max: float = 0.10
+    teeth_max: float = 0.06  # share of the lips' opening showing teeth
+    brow_skin_min: float = 0.35
+    lower_face_skin_min: float = 0.40
+    ear_skin_min: float = 0.35
+    shadow_ratio_min: float = 0.72
+    lens_glare_max: float = 0.03
+    lens_darkness_min: float = 0.45
+    red_pupil_max: float = 0.40
+    # Both ears must show (some halls ask for it, e.g. Harbin's booths): config [photo] require_ears.
+    require_ears: bool = False
+    # The face mesh needs this many pixels between the eyes (frame pixels) to be trusted.
+    landmarks_min_ied_px: float = 24.0
 
     @classmethod
     def from_config(cls, width: int, height: int, jpeg_min_kb: int, jpeg_max_kb: int) -> PhotoRules:
         """Rules for the configured output (``[photo]`` section of the kiosk config)."""
         return cls(output_width=width, output_height=height, jpeg_min_kb=jpeg_min_kb, jpeg_max_kb=jpeg_max_kb)
+
+    @classmethod
+    def from_section(cls, photo: Any) -> PhotoRules:
+        """Rules from the whole ``[photo]`` section (``kiosk.config.PhotoSection``), site switches included."""
+        return cls(output_width=photo.width, output_height=photo.height, jpeg_min_kb=photo.jpeg_min_kb,
+                   jpeg_max_kb=photo.jpeg_max_kb, require_ears=bool(getattr(photo, "require_ears", False)))
 
 
 DEFAULT_RULES = PhotoRules()

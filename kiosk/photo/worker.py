@@ -58,6 +58,15 @@ class PhotoTaken:
 
 
 @dataclass(frozen=True)
+class CameraOutOfFocus:
+    """The camera has delivered only frames blurred like a lens out of focus, with the person sitting
+    still, for ``frames`` analyses in a row: a device fault for maintenance (reported once per run;
+    the guidance meanwhile carries ``camera_out_of_focus``)."""
+
+    frames: int
+
+
+@dataclass(frozen=True)
 class CameraSilent:
     """No new frame for ``seconds``: the camera is stalled or gone (the camera driver reconnects)."""
 
@@ -104,6 +113,7 @@ class PhotoCaptureWorker:
         last_seq = -1
         silent_since = time.monotonic()
         reported_silent = False
+        reported_focus = False
         while not self._stop.is_set():
             frame = self.source.wait_frame(last_seq, timeout=0.25)
             now = time.monotonic()
@@ -117,6 +127,9 @@ class PhotoCaptureWorker:
             step = self.capture.feed(frame.image)
             self.analysed += 1
             self._emit(PhotoGuidance(step.verdict, step.streak, step.needed, frame.seq))
+            if step.camera_out_of_focus and not reported_focus:
+                self._emit(CameraOutOfFocus(self.capture.focus.run))
+            reported_focus = step.camera_out_of_focus
             if step.photo is not None:
                 self._emit(PhotoTaken(step.photo, frame.seq))
                 if self._stop_on_capture:

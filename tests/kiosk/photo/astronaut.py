@@ -20,6 +20,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tests.kiosk.photo import edits
+
 DATA = Path(__file__).resolve().parent / "data"
 MASK_FILE = DATA / "astronaut_mask.png"
 
@@ -31,6 +33,7 @@ IED = math.dist(LEFT_EYE, RIGHT_EYE)
 ROLL = math.degrees(math.atan2(RIGHT_EYE[1] - LEFT_EYE[1], RIGHT_EYE[0] - LEFT_EYE[0]))
 
 FRAME = (640, 480)  # camera resolution (width, height)
+BIG = (1280, 960)  # a higher-resolution camera
 
 WHITE = (246, 246, 246)
 LIGHT_GREY = (218, 218, 218)
@@ -121,11 +124,23 @@ def _apply(m: np.ndarray, p: Point) -> Point:
     return (float(m[0, 0] * p[0] + m[0, 1] * p[1] + m[0, 2]), float(m[1, 0] * p[0] + m[1, 1] * p[1] + m[1, 2]))
 
 
+@lru_cache(maxsize=1)
+def neutral_portrait() -> np.ndarray:
+    """The portrait with the lips closed over the teeth (the original smiles showing them, which
+    the photo rules refuse): the person of every compliant scene. See tests/kiosk/photo/edits.py."""
+    image = edits.closed_mouth(astronaut())
+    image.flags.writeable = False
+    return image
+
+
 def compose(*poses: Pose, background: tuple[int, int, int] | np.ndarray | str = WHITE,
-            size: tuple[int, int] = FRAME, side_light: float = 0.0, noise: float = 2.0, seed: int = 1) -> Scene:
+            size: tuple[int, int] = FRAME, side_light: float = 0.0, noise: float = 2.0, seed: int = 1,
+            portrait: np.ndarray | None = None) -> Scene:
     """People placed at ``poses`` on ``background`` (a BGR colour, an image, or "original" for the
     portrait's own studio backdrop, flag and shuttle). ``side_light`` darkens the person's left side
-    and brightens the right by that share (light from one side; the background is lit separately)."""
+    and brightens the right by that share (light from one side; the background is lit separately).
+    ``portrait``: the 512x512 person to place (default :func:`neutral_portrait`; the edits in
+    tests/kiosk/photo/edits.py make one rule fail)."""
     poses = poses or (Pose(),)
     width, height = size
     if isinstance(background, str):
@@ -138,7 +153,8 @@ def compose(*poses: Pose, background: tuple[int, int, int] | np.ndarray | str = 
         canvas = np.empty((height, width, 3), np.float32)
         canvas[:] = background
     scene = Scene(image=np.zeros((height, width, 3), np.uint8))
-    src, alpha_src = astronaut().astype(np.float32), person_mask()
+    src = (neutral_portrait() if portrait is None else portrait).astype(np.float32)
+    alpha_src = person_mask()
     for pose in poses:
         m = _transform(pose, size)
         person = cv2.warpAffine(src, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
@@ -166,8 +182,22 @@ def gain(image: np.ndarray, factor: float) -> np.ndarray:
 
 
 def blur(image: np.ndarray, sigma: float) -> np.ndarray:
-    """Out of focus or moving."""
+    """Out of focus (or an unknown smear)."""
     return cv2.GaussianBlur(image, (0, 0), sigma)
+
+
+def motion_blur(image: np.ndarray, length: int, angle: float = 0.0) -> np.ndarray:
+    """Moved during the exposure: a straight smear of ``length`` pixels at ``angle`` degrees."""
+    kernel = np.zeros((length, length), np.float32)
+    kernel[length // 2, :] = 1.0
+    turn = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
+    kernel = cv2.warpAffine(kernel, turn, (length, length))
+    return cv2.filter2D(image, -1, kernel / kernel.sum())
+
+
+def edited(edit: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """The neutral portrait with one edit of tests/kiosk/photo/edits.py applied."""
+    return edit(neutral_portrait())
 
 
 def no_face_images() -> dict[str, np.ndarray]:
@@ -253,4 +283,37 @@ CASES: tuple[Case, ...] = (
          lambda: _changed(s := compose(side_light=-0.5), gain(s.image, 0.4))),
     *(Case(f"no_face_{name}", ("no_face",), _no_face(name)) for name in
       ("empty_backdrop", "astronaut_suit_only", "coffee", "rocket", "chelsea_cat")),
+    # Issue 17's three reports (1280x960 camera): far away, smeared, two people side by side.
+    Case("far_128px_face_in_1280x960", ("face_too_small",), lambda: compose(Pose(ied_share=0.085), size=BIG)),
+    Case("heavily_blurred_1280x960", ("blurred",), lambda: _changed(s := compose(size=BIG), blur(s.image, 14))),
+    Case("moving_fast_1280x960", ("blurred",), lambda: _changed(s := compose(size=BIG), motion_blur(s.image, 61))),
+    Case("two_people_side_by_side_1280x960", ("multiple_faces",),
+         lambda: compose(Pose(ied_share=0.22, centre=0.05), Pose(ied_share=0.22, centre=0.95), size=BIG)),
+    # Wherever the person is in the camera's view.
+    Case("far_60px_face_in_1280x960", ("face_too_small",), lambda: compose(Pose(ied_share=0.04), size=BIG)),
+    Case("beside_the_window", ("off_centre",), lambda: compose(Pose(ied_share=0.27, centre=-0.15))),
+    Case("cut_by_the_frame_edge", ("off_centre",), lambda: compose(Pose(ied_share=0.26, centre=1.27))),
+    Case("several_people", ("multiple_faces",),
+         lambda: compose(Pose(), Pose(ied_share=0.2, centre=-0.25), Pose(ied_share=0.2, centre=1.25))),
+    Case("moving_sideways", ("blurred",), lambda: _changed(s := compose(), motion_blur(s.image, 13))),
+    # One rule of the guide each, on the neutral portrait edited (tests/kiosk/photo/edits.py).
+    Case("mouth_open_smiling_with_teeth", ("mouth_open",), lambda: compose(portrait=astronaut())),
+    Case("eyes_closed", ("eyes_closed",), lambda: compose(portrait=edited(edits.closed_eyes))),
+    Case("tinted_glasses", ("tinted_glasses",), lambda: compose(portrait=edited(lambda p: edits.glasses(p, 0.7)))),
+    Case("glasses_glare", ("glasses_glare",),
+         lambda: compose(portrait=edited(lambda p: edits.glasses(p, glare=True)))),
+    Case("compliant_clear_glasses", (), lambda: compose(portrait=edited(edits.glasses))),
+    Case("red_eye", ("red_eye",), lambda: compose(portrait=edited(edits.red_eye))),
+    Case("fringe_over_eyebrows", ("eyebrows_covered",), lambda: compose(portrait=edited(edits.fringe))),
+    Case("cap_over_eyebrows", ("eyebrows_covered",), lambda: compose(portrait=edited(edits.hat))),
+    Case("face_mask", ("face_covered",), lambda: compose(portrait=edited(edits.face_mask))),
+    Case("shadow_across_the_eyes", ("face_shadow",), lambda: compose(portrait=edited(edits.top_shadow))),
+    Case("head_turned", ("not_frontal",), lambda: compose(portrait=edited(lambda p: edits.turned(p, yaw_deg=15)))),
+    Case("head_turned_other_way", ("not_frontal",),
+         lambda: compose(portrait=edited(lambda p: edits.turned(p, yaw_deg=-15)))),
+    Case("chin_up", ("looking_up_or_down",), lambda: compose(portrait=edited(lambda p: edits.turned(p, pitch_deg=15)))),
+    Case("chin_down", ("looking_up_or_down",),
+         lambda: compose(portrait=edited(lambda p: edits.turned(p, pitch_deg=-15)))),
+    Case("compliant_turned_a_little", (), lambda: compose(portrait=edited(lambda p: edits.turned(p, yaw_deg=4)))),
+    Case("compliant_ears_showing", (), lambda: compose(portrait=edited(edits.ears))),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import queue
+import time
 from pathlib import Path
 
 import numpy as np
@@ -78,9 +79,12 @@ class _Events:
         self.queue.put(event)
 
     def wait_for(self, kind: type, timeout: float = 10.0) -> object:
+        """The first event of ``kind``; fails after ``timeout`` seconds in all, even while other
+        events keep coming (a worker that guides forever without capturing must fail, not hang)."""
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                event = self.queue.get(timeout=timeout)
+                event = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise AssertionError(f"no {kind.__name__} within {timeout} s; saw {self.all[-5:]!r}") from None
             if isinstance(event, kind):
