@@ -58,7 +58,7 @@ class CameraService:
         self.hub = hub
         self.photos = photos
         self._post = post
-        self.rules = PhotoRules.from_config(photo.width, photo.height, photo.jpeg_min_kb, photo.jpeg_max_kb)
+        self.rules = PhotoRules.from_section(photo)  # the site's switches too ([photo] require_ears)
         self.compliant_frames = photo.compliant_frames
         self._analyser_factory = analyser_factory or PhotoAnalyser
         self._analyser: PhotoAnalyser | None = None

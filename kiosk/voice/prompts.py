@@ -116,7 +116,7 @@ def terminal_ids() -> list[str]:
 
 
 def stage_ids() -> list[str]:
-    from kiosk.services.receipt_building import STAGE_NAMES
+    from kiosk.services.printing.receipt_building import STAGE_NAMES
 
     return [f"stage.{stage}" for stage in STAGE_NAMES]
 

@@ -38,6 +38,14 @@ GUIDANCE = {
     "blur": N_("Please keep still."),
     "hold_still": N_("Very good. Hold still..."),
     "ok": N_("Very good. Hold still..."),
+    "camera_fault": N_("The camera cannot focus. Please ask staff for help."),
+    "look_level": N_("Please look straight ahead, chin neither up nor down."),
+    "uncover_eyebrows": N_("Please take off your hat and move your hair away from your eyebrows."),
+    "uncover_face": N_("Please take off your mask and keep your face uncovered."),
+    "red_eye": N_("The photo shows red eyes. Let us take it again."),
+    "close_mouth": N_("Please close your mouth and keep a neutral expression."),
+    "show_ears": N_("Please move your hair behind your ears."),
+    "face_shadow": N_("There is a shadow on your face. Please face the light."),
 }
 DEFAULT_GUIDANCE = N_("Look at the camera and fit your head inside the outline.")
 

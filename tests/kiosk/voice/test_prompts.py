@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kiosk.services.receipt_building import STAGE_NAMES
+from kiosk.services.printing.receipt_building import STAGE_NAMES
 
 from kiosk.config import load_config
 from kiosk.i18n import fields, po_path, read_catalogue
