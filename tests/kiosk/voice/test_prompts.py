@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kiosk.services.printing.receipt_building import STAGE_NAMES
 
 from kiosk.config import load_config
 from kiosk.i18n import fields, po_path, read_catalogue
 from kiosk.photo.preview_hints import GUIDANCE_CODES
 from kiosk.photo.reasons import Reason
+from kiosk.services.printing.receipt_building import STAGE_NAMES
 from kiosk.services.service_events import PROMPT_CODES
 from kiosk.voice import prompts
 from kiosk.voice.prompts import DYNAMIC, VoiceCatalogue, msgid
