@@ -198,6 +198,36 @@ class AbortCharge(Command):
 
 
 @dataclass(frozen=True)
+class ChargeCode(Command):
+    """Wallet payments (kiosk/services/wallet_payments.py): charge the scanned ``payment_code``
+    through the central service, attempt ``attempt``. Emitted exactly once per attempt; the service
+    parses the code first (a receipt QR is refused, never sent). Answered by ``CodeRefused``,
+    ``CodePaymentWaiting`` (then) ``PaymentApproved`` / ``PaymentDeclined`` / ``PaymentUnknown``."""
+
+    application_no: str
+    amount_fen: int
+    attempt: int
+    payment_code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AbortCodeCharge(Command):
+    """Wallet payments: the applicant pressed Cancel while the phone confirmation is awaited; stop
+    waiting and cancel the charge. The charge still ends with its own answer."""
+
+    application_no: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class PayAtCounter(Command):
+    """Outbox (``Outbox.mark_pay_at_counter``, idempotent): send the application unpaid, to be paid
+    in cash at the counter. Answered by ``CounterPaymentFiled``."""
+
+    application_no: str
+
+
+@dataclass(frozen=True)
 class MarkPaid(Command):
     """Outbox (``ApplicationLedger.mark_paid``, idempotent) and sender: the application is paid and
     may be sent to the central service. Answered by ``PaidMarked``."""

@@ -31,6 +31,7 @@ class SessionView(Protocol):
     essential_devices: frozenset[str]
     out_of_service_reasons: set[str]
     max_payment_attempts: int
+    payment_methods: tuple[str, ...]
     scan_with_camera: bool
 
     @property

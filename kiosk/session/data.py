@@ -61,6 +61,10 @@ class SessionData:
     charges_closed: bool = False               # after an unknown outcome: never charge again
     abort_requested: int = 0                   # the attempt for which AbortCharge was sent
     payment: Mapping[str, object] | None = None
+    payment_methods: tuple[str, ...] = ()      # the ways to pay offered (usable when the money steps began)
+    payment_method: str | None = None          # card / code / counter, as chosen
+    code_waiting: str | None = None            # the wallet asks the applicant to confirm on the phone
+    at_counter: bool = False                   # filed unpaid: the applicant pays in cash at the counter
     paid: bool = False
     abandoned: bool = False
     leave_after_print: bool = False

@@ -12,16 +12,33 @@ from collections.abc import Iterable, Mapping
 
 from drivers.contract import BLOCKING_DETAILS, OFFLINE, DeviceHealth
 
-DEVICES = ("idcard", "mrz", "camera", "scanner", "printer", "payment")
-"""Device names, as in config sections ``[devices.<name>]``."""
+DEVICES = ("idcard", "mrz", "camera", "scanner", "printer", "payment", "wallet")
+"""Device names, as in config sections ``[devices.<name>]``. ``wallet``: mobile payment codes,
+charged through the central service (kiosk/services/wallet_payments.py)."""
 
-APPLY_DEVICES = ("idcard", "camera", "printer", "payment")
-"""Checked before the apply flow starts (the person must not fill a form that cannot be paid)."""
+PAYMENT_METHODS = ("card", "code", "counter")
+"""Ways to pay, in the order the payment-method screen offers them."""
 
-PAY_DEVICES = ("printer", "payment")
-"""Checked again just before the charge: nobody pays for a receipt that cannot be printed."""
+PAYMENT_METHOD_DEVICES: dict[str, tuple[str, ...]] = {
+    "card": ("payment",),            # the bank-card terminal
+    "code": ("wallet", "scanner"),   # the wallet's payment code, read by the scanner
+    "counter": (),                   # cash at the counter: only the receipt, which needs the printer
+}
+"""The devices each way to pay needs (besides the printer every receipt needs)."""
 
-__all__ = ["APPLY_DEVICES", "BLOCKING_DETAILS", "DEVICES", "OFFLINE", "PAY_DEVICES", "DeviceHealth", "unusable"]
+ESSENTIAL_APPLY_DEVICES = ("idcard", "camera", "printer")
+"""Needed by every application, whatever way it is paid."""
+
+APPLY_DEVICES = (*ESSENTIAL_APPLY_DEVICES, "payment", "wallet", "scanner")
+"""Checked before the apply flow starts: the essential devices and at least one way to pay (the
+person must not fill a form that cannot be paid)."""
+
+PAY_DEVICES = ("printer", "payment", "wallet", "scanner")
+"""Checked again just before paying: nobody pays for a receipt that cannot be printed, and only the
+ways to pay whose devices work are offered."""
+
+__all__ = ["APPLY_DEVICES", "BLOCKING_DETAILS", "DEVICES", "ESSENTIAL_APPLY_DEVICES", "OFFLINE", "PAYMENT_METHODS",
+           "PAYMENT_METHOD_DEVICES", "PAY_DEVICES", "DeviceHealth", "payment_problems", "unusable", "usable_methods"]
 
 
 def unusable(health: Mapping[str, DeviceHealth], devices: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -34,3 +51,18 @@ def unusable(health: Mapping[str, DeviceHealth], devices: Iterable[str]) -> tupl
             blocking = [d for d in h.details if d in BLOCKING_DETAILS]
             problems.append((device, blocking[0] if blocking else h.state))
     return tuple(problems)
+
+
+def usable_methods(health: Mapping[str, DeviceHealth], methods: Iterable[str]) -> tuple[str, ...]:
+    """Those of ``methods`` (the site's) whose devices can be used now, in the screen's order."""
+    wanted = set(methods)
+    return tuple(m for m in PAYMENT_METHODS if m in wanted and not unusable(health, PAYMENT_METHOD_DEVICES[m]))
+
+
+def payment_problems(health: Mapping[str, DeviceHealth], methods: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """Why nothing can be paid: empty while one of ``methods`` is usable, else the problems of the
+    first method's devices (the card terminal's, on a kiosk that takes only cards)."""
+    methods = tuple(m for m in PAYMENT_METHODS if m in set(methods))
+    if not methods or usable_methods(health, methods):
+        return ()
+    return unusable(health, PAYMENT_METHOD_DEVICES[methods[0]]) or (("payment", "offline"),)

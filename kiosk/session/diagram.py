@@ -68,7 +68,7 @@ def walk_views(catalogue: Catalogue) -> tuple[dict[str, set[str]], list[tuple[Wa
     keys: dict[str, set[str]] = {}
     visited: list[tuple[Walk, list[Step]]] = []
     for walk in walks(catalogue):
-        session = new_session(catalogue)
+        session = new_session(catalogue, walk.methods)
         steps = []
         for command in session.start():
             if isinstance(command, c.ShowScreen):

@@ -37,7 +37,7 @@ from kiosk.domain.catalogue import Catalogue, load_catalogue
 from kiosk.session import commands as c
 from kiosk.session import events as e
 from kiosk.session.data import SessionData, Timeouts
-from kiosk.session.devices import DeviceHealth, unusable
+from kiosk.session.devices import PAYMENT_METHODS, DeviceHealth, unusable
 from kiosk.session.steps import Flow, Step
 from kiosk.session.table import STEPS, CancelMode, StepSpec
 
@@ -49,6 +49,18 @@ TimerPurpose = Literal["inactivity", "warning", "watchdog"]
 
 class FlowError(AssertionError):
     """A handler went somewhere its table row does not list: a bug in a handler."""
+
+
+
+def payment_methods_of(config: KioskConfig) -> tuple[str, ...]:
+    """The ways to pay the site switched on (``[payments]``): the card always, mobile payment codes
+    and the counter where enabled. Each is offered only while its devices work."""
+    methods = ["card"]
+    if config.payments.code_payments:
+        methods.append("code")
+    if config.payments.counter:
+        methods.append("counter")
+    return tuple(methods)
 
 
 class Session:
@@ -66,7 +78,8 @@ class Session:
                  languages: tuple[str, ...] = ("zh_CN", "en"), default_language: str = "zh_CN",
                  timeouts: Timeouts | None = None, max_payment_attempts: int = 3,
                  essential_devices: frozenset[str] = frozenset(),
-                 known_region: Callable[[str], bool] | None = None, scan_with_camera: bool = False) -> None:
+                 known_region: Callable[[str], bool] | None = None, scan_with_camera: bool = False,
+                 payment_methods: tuple[str, ...] = ("card",)) -> None:
         if not 1 <= max_payment_attempts <= MAX_ECR_ATTEMPTS:
             raise ValueError(f"max_payment_attempts must be 1..{MAX_ECR_ATTEMPTS} (ECR reference suffix)")
         if default_language not in languages:
@@ -80,6 +93,10 @@ class Session:
         self.essential_devices = essential_devices
         self.known_region = known_region
         self.scan_with_camera = scan_with_camera
+        unknown = set(payment_methods) - set(PAYMENT_METHODS)
+        if unknown or not payment_methods:
+            raise ValueError(f"payment_methods: some of {', '.join(PAYMENT_METHODS)}, not {sorted(unknown)}")
+        self.payment_methods = tuple(payment_methods)
         self.step = Step.IDLE
         self.data = SessionData()
         self.health: dict[str, DeviceHealth] = {}
@@ -105,7 +122,8 @@ class Session:
                    timeouts=Timeouts(warning=config.session.warning_seconds),
                    max_payment_attempts=config.session.max_payment_attempts,
                    essential_devices=frozenset(config.session.essential_devices),
-                   known_region=known_region, scan_with_camera=config.session.scan_with_camera)
+                   known_region=known_region, scan_with_camera=config.session.scan_with_camera,
+                   payment_methods=payment_methods_of(config))
 
     # -- public API
     @property

@@ -240,6 +240,20 @@ class RetryPayment(UserEvent):
 
 
 @dataclass(frozen=True)
+class PaymentMethodChosen(UserEvent):
+    """UI, payment-method screen (or "pay another way" after a decline): how the person will pay.
+    ``card``: the bank-card terminal; ``code``: a mobile wallet's payment code under the scanner;
+    ``counter``: in cash at the counter (the application is filed unpaid)."""
+
+    method: Literal["card", "code", "counter"]
+
+
+@dataclass(frozen=True)
+class OtherWayToPay(UserEvent):
+    """UI, payment-code and declined screens: show the ways to pay again ("pay another way")."""
+
+
+@dataclass(frozen=True)
 class RatingGiven(UserEvent):
     """UI, rating screen: one tap, ``rating`` 1 (unhappy) to 5 (very happy)."""
 
@@ -593,6 +607,42 @@ class PaymentUnknown(Event):
 
     def check(self) -> str | None:
         return None if self.attempt >= 1 else f"attempt {self.attempt} (attempts count from 1)"
+
+
+@dataclass(frozen=True)
+class CodePaymentWaiting(Event):
+    """Wallet payments, while ``ChargeCode`` runs: the wallet asks the applicant to confirm the
+    payment on the phone (enter the PIN there). ``wallet``: wechat / alipay / unionpay."""
+
+    application_no: str
+    attempt: int
+    wallet: str = ""
+
+    def check(self) -> str | None:
+        return None if self.attempt >= 1 else f"attempt {self.attempt} (attempts count from 1)"
+
+
+@dataclass(frozen=True)
+class CodeRefused(Event):
+    """Wallet payments, answering ``ChargeCode``: nothing was attempted, because what was scanned is
+    not a payment code we take (``reason``: ``receipt_code``, ``not_payment_code``, ...; see
+    wire/payment_codes.py) or code payments are blocked now (``blocked``)."""
+
+    application_no: str
+    attempt: int
+    reason: str = "not_payment_code"
+
+    def check(self) -> str | None:
+        return None if self.attempt >= 1 else f"attempt {self.attempt} (attempts count from 1)"
+
+
+@dataclass(frozen=True)
+class CounterPaymentFiled(Event):
+    """Outbox, answering ``PayAtCounter``: the application is filed to be paid in cash at the
+    counter (``ok`` False: the ledger refused, e.g. it was paid or abandoned meanwhile)."""
+
+    application_no: str
+    ok: bool = True
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,11 @@ class Step(StrEnum):
     REVIEW = "review"                        # summary, fees, consent
     PAY_CHECK = "pay_check"                  # waiting for the device check just before paying
     PAY_RECORDING = "pay_recording"          # waiting for the application to be recorded
+    PAY_METHOD = "pay_method"                # bank card, payment code or the counter (where offered)
     PAY = "pay"                              # follow the terminal (card charge in progress)
+    PAY_CODE = "pay_code"                    # show the wallet's payment code to the scanner
+    PAY_CODE_WAIT = "pay_code_wait"          # code charge in progress (confirm on the phone)
+    COUNTER_FILING = "counter_filing"        # filing the application to be paid at the counter
     PAY_DECLINED = "pay_declined"            # declined: retry or cancel
     PAY_UNKNOWN = "pay_unknown"              # outcome unknown: do not pay again
     RECORD = "record"                        # paid: recording the payment

@@ -197,9 +197,30 @@ STEPS: Mapping[Step, StepSpec] = MappingProxyType({
         e.Timeout: on(common.devices_not_answering, S.UNAVAILABLE),
     }, checks=PAY_DEVICES),
     S.PAY_RECORDING: wait("busy", {
-        e.ApplicationRecorded: on(payment.application_recorded, S.PAY),
+        e.ApplicationRecorded: on(payment.application_recorded, S.PAY, S.PAY_METHOD, S.PAY_CODE, S.COUNTER_FILING),
         e.ApplicationRecordFailed: on(payment.record_failed, S.FAILED),
         e.Timeout: on(payment.record_not_answering, S.FAILED),
+    }, cancel=CancelMode.HIDDEN),
+    S.PAY_METHOD: StepSpec("pay_method", {
+        e.PaymentMethodChosen: on(payment.method_chosen, S.PAY, S.PAY_CODE, S.COUNTER_FILING, S.PAY_METHOD),
+    }, v.pay_method_view, inactivity=90.0, back=False),
+    S.PAY_CODE: StepSpec("pay_code", {
+        e.QrScanned: on(payment.code_scanned, S.PAY_CODE_WAIT),
+        e.OtherWayToPay: on(payment.other_way, S.PAY_METHOD, S.PAY_CODE),
+    }, v.pay_code_view, inactivity=90.0, back=False, back_target=False, device=SCANNER),
+    S.PAY_CODE_WAIT: StepSpec("pay_code", {
+        e.CodeRefused: on(payment.code_refused, S.PAY_CODE, S.PAY_DECLINED),
+        e.CodePaymentWaiting: on(payment.code_waiting, S.PAY_CODE_WAIT),
+        e.PaymentApproved: on(payment.payment_approved, *PAID_WAY),
+        e.PaymentDeclined: on(payment.payment_declined, S.PAY_DECLINED),
+        e.PaymentUnknown: on(payment.payment_unknown, S.PAY_UNKNOWN),
+        e.Cancel: on(payment.cancel_code_charge, S.PAY_CODE_WAIT),
+        e.Timeout: on(payment.payment_not_answering, S.PAY_UNKNOWN),
+    }, v.pay_code_view, inactivity=None, watchdog=240.0, back=False, back_target=False,
+        cancel=CancelMode.STOP_TERMINAL),
+    S.COUNTER_FILING: wait("busy", {
+        e.CounterPaymentFiled: on(payment.counter_filed, S.PRINT, S.FAILED),
+        e.Timeout: on(payment.counter_not_answering, S.FAILED),
     }, cancel=CancelMode.HIDDEN),
     S.PAY: StepSpec("pay", {
         e.PaymentApproved: on(payment.payment_approved, *PAID_WAY),
@@ -209,7 +230,8 @@ STEPS: Mapping[Step, StepSpec] = MappingProxyType({
         e.Timeout: on(payment.payment_not_answering, S.PAY_UNKNOWN),
     }, v.pay_view, inactivity=None, watchdog=180.0, back=False, back_target=False, cancel=CancelMode.STOP_TERMINAL),
     S.PAY_DECLINED: StepSpec("pay_declined", {
-        e.RetryPayment: on(payment.retry_payment, S.PAY),
+        e.RetryPayment: on(payment.retry_payment, S.PAY, S.PAY_CODE),
+        e.OtherWayToPay: on(payment.other_way, S.PAY_METHOD, S.PAY_DECLINED),
         e.PaymentApproved: on(payment.payment_approved, *PAID_WAY),
     }, v.pay_declined_view, back=False, back_target=False),
     S.PAY_UNKNOWN: info("pay_unknown", {

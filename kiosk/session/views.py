@@ -286,11 +286,31 @@ def pay_view(s: SessionView) -> View:
             "attempt": data.attempt, "max_attempts": s.max_payment_attempts}
 
 
+def pay_method_view(s: SessionView) -> View:
+    """The ways to pay offered (their devices work), in the screen's order, and the amount."""
+    view = pay_view(s)
+    view["methods"] = list(s.data.payment_methods)
+    view["attempts_left"] = max(0, s.max_payment_attempts - s.data.attempt)
+    return view
+
+
+def pay_code_view(s: SessionView) -> View:
+    """Show the payment code (``charging`` False) or follow its charge (``charging`` True;
+    ``waiting``: the wallet asks for a confirmation on the phone)."""
+    view = pay_view(s)
+    view.update({"charging": s.step is Step.PAY_CODE_WAIT, "waiting": s.data.code_waiting,
+                 "can_other": len(s.data.payment_methods) > 1})
+    return view
+
+
 def pay_declined_view(s: SessionView) -> View:
     data = s.data
     view = pay_view(s)
     view.update({"reason": data.decline_reason,
-                 "can_retry": data.attempt < s.max_payment_attempts,
+                 "method": data.payment_method or "card",
+                 "can_retry": data.attempt < s.max_payment_attempts and (
+                     not data.payment_methods or (data.payment_method or "card") in data.payment_methods),
+                 "can_other": len(data.payment_methods) > 1 and not data.charges_closed,
                  "attempts_left": max(0, s.max_payment_attempts - data.attempt)})
     return view
 
@@ -302,7 +322,10 @@ def pay_unknown_view(s: SessionView) -> View:
 
 
 def print_view(s: SessionView) -> View:
-    return {"application_no": s.data.application_no, "leaving": s.data.leave_after_print}
+    data = s.data
+    total = data.fees.total_fen if data.fees else 0
+    return {"application_no": data.application_no, "leaving": data.leave_after_print,
+            "at_counter": data.at_counter, "amount_fen": total, "amount": format_yuan(total)}
 
 
 def print_failed_view(s: SessionView) -> View:

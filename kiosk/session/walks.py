@@ -75,9 +75,12 @@ class Move:
 
 @dataclass(frozen=True)
 class Walk:
+    """A recorded walk; ``methods``: the ways to pay the kiosk offers (``Session.payment_methods``)."""
+
     name: str
     title: str
     moves: tuple[Move, ...]
+    methods: tuple[str, ...] = ("card",)
 
     def taps_after_read(self) -> int:
         counting = False
@@ -248,6 +251,42 @@ def walks(catalogue: Catalogue) -> tuple[Walk, ...]:
             Move(e.RatingGiven(3), 1, what="rate: one tap"),
             Move(current_timeout, what="done: returns by itself"),
         )),
+        Walk("apply_hkmo_code", "Apply: HK/Macao endorsement paid with a WeChat Pay payment code", (
+            *_apply_start(),
+            Move(e.IdCardRead(ADULT), what="ID card read", read=True),
+            Move(e.ItemsChosen((ItemChoice("hkmo_endorsement"),)), 2, what="choose: endorsement tile + next"),
+            Move(e.FormSubmitted(FORM), 2, ("mobile", "emergency_name", "emergency_phone"),
+                 what="form: occupation chip + next"),
+            Move(e.CollectionChosen("pickup"), 1, what="collection: pick up at the hall"),
+            Move(consent, 1, what="review: agree and pay"),
+            Move(e.DevicesChecked({d: OK for d in PAY_DEVICES}), what="devices checked before paying"),
+            Move(recorded, what="application recorded (awaiting payment)"),
+            Move(e.PaymentMethodChosen("code"), 1, what="pay method: payment code"),
+            Move(e.QrScanned(WECHAT_CODE), what="the phone's payment code under the scanner (no tap)"),
+            Move(lambda s: e.CodePaymentWaiting(APPLICATION_NO, s.data.attempt, "wechat"),
+                 what="the wallet asks for the PIN on the phone"),
+            Move(code_approved, what="paid on the phone"),
+            Move(e.PaidMarked(APPLICATION_NO), what="payment recorded"),
+            Move(e.ReceiptPrinted(), what="receipt printed (wallet and its transaction id)"),
+            Move(e.RatingGiven(5), 1, what="rate: one tap"),
+            Move(current_timeout, what="done: returns to the attract screen by itself"),
+        ), methods=ALL_METHODS),
+        Walk("apply_hkmo_counter", "Apply: HK/Macao endorsement, to be paid in cash at the counter", (
+            *_apply_start(),
+            Move(e.IdCardRead(ADULT), what="ID card read", read=True),
+            Move(e.ItemsChosen((ItemChoice("hkmo_endorsement"),)), 2, what="choose: endorsement tile + next"),
+            Move(e.FormSubmitted(FORM), 2, ("mobile", "emergency_name", "emergency_phone"),
+                 what="form: occupation chip + next"),
+            Move(e.CollectionChosen("pickup"), 1, what="collection: pick up at the hall"),
+            Move(consent, 1, what="review: agree and pay"),
+            Move(e.DevicesChecked({d: OK for d in PAY_DEVICES}), what="devices checked before paying"),
+            Move(recorded, what="application recorded (awaiting payment)"),
+            Move(e.PaymentMethodChosen("counter"), 1, what="pay method: at the counter (cash)"),
+            Move(e.CounterPaymentFiled(APPLICATION_NO), what="filed: awaiting payment at the counter"),
+            Move(e.ReceiptPrinted(), what="receipt printed (amount to pay and the counter's barcode)"),
+            Move(e.RatingGiven(5), 1, what="rate: one tap"),
+            Move(current_timeout, what="done: returns to the attract screen by itself"),
+        ), methods=ALL_METHODS),
         Walk("apply_payment_unknown", "Apply: the terminal's answer is lost (outcome unknown)", (
             *_apply_start(),
             Move(e.IdCardRead(ADULT), what="ID card read", read=True),
@@ -401,5 +440,16 @@ def resolve(move: Move, session: Session) -> e.Event:
     return move.event(session) if callable(move.event) else move.event
 
 
-def new_session(catalogue: Catalogue) -> Session:
-    return Session(catalogue, lambda: NOW)
+def new_session(catalogue: Catalogue, methods: tuple[str, ...] = ("card",)) -> Session:
+    return Session(catalogue, lambda: NOW, payment_methods=methods)
+
+
+WECHAT_CODE = "134567890123456789"
+"""A well-formed WeChat Pay payment code (18 digits, prefix 13; wire/payment_codes.py)."""
+ALL_METHODS = ("card", "code", "counter")
+
+
+def code_approved(session: Session) -> e.PaymentApproved:
+    fees = session.data.fees
+    return e.PaymentApproved(APPLICATION_NO, session.data.attempt, fees.total_fen if fees else 0,
+                             {"method": "code", "wallet": "wechat", "gateway_txn_id": "4200001234202612030000001"})

@@ -25,7 +25,7 @@ from kiosk.session import commands as c
 from kiosk.session import events as e
 from kiosk.session.context import Moves
 from kiosk.session.data import SessionData
-from kiosk.session.devices import APPLY_DEVICES, unusable
+from kiosk.session.devices import ESSENTIAL_APPLY_DEVICES, payment_problems, unusable
 from kiosk.session.handlers.common import unavailable
 from kiosk.session.rules import photo_reuse_allowed
 from kiosk.session.steps import Step as S
@@ -33,7 +33,7 @@ from kiosk.session.steps import Step as S
 
 def apply_devices_checked(s: Moves, event: e.DevicesChecked) -> None:
     s.health.update(event.health)
-    problems = unusable(s.health, APPLY_DEVICES)
+    problems = unusable(s.health, ESSENTIAL_APPLY_DEVICES) + payment_problems(s.health, s.payment_methods)
     if problems:
         unavailable(s, problems)
     else:

@@ -1,5 +1,12 @@
 """Handlers of the money steps: record the application, charge, follow the outcome, mark paid,
-print the receipt. The one place a ``Charge`` is emitted is :func:`charge`.
+print the receipt. The one place a ``Charge`` is emitted is :func:`charge`, the one place a
+``ChargeCode`` is emitted :func:`code_scanned`.
+
+Ways to pay (``Session.payment_methods``, the site's ``[payments]``): the bank card, a mobile
+wallet's payment code, and cash at the counter. Only those whose devices work when the money steps
+begin are offered; with just one, the session goes straight to it (a card-only kiosk never shows
+the choice). Whatever the way, the money rules are the same: one attempt counter per session, each
+attempt answered once, never a new attempt after an unknown outcome.
 
 Rules (see the engine's docstring): the application is recorded and its number known before the
 first charge; each attempt is charged exactly once; after an unknown outcome the application is
@@ -11,17 +18,19 @@ from __future__ import annotations
 from kiosk.session import commands as c
 from kiosk.session import events as e
 from kiosk.session.context import Moves
-from kiosk.session.devices import PAY_DEVICES, unusable
+from kiosk.session.devices import unusable, usable_methods
 from kiosk.session.handlers.common import unavailable
 from kiosk.session.steps import Step as S
 
 
 def pay_devices_checked(s: Moves, event: e.DevicesChecked) -> None:
     s.health.update(event.health)
-    problems = unusable(s.health, PAY_DEVICES)
-    if problems:
-        unavailable(s, problems)
+    methods = usable_methods(s.health, s.payment_methods)
+    problems = unusable(s.health, ("printer",)) or (() if methods else unusable(s.health, ("payment",)))
+    if problems or not methods:
+        unavailable(s, problems or (("payment", "offline"),))
         return
+    s.data.payment_methods = methods
     assert s.data.application is not None
     request = s.new_request()
     s.data.record_request = request
@@ -36,7 +45,33 @@ def application_recorded(s: Moves, event: e.ApplicationRecorded) -> None:
     assert s.data.fees is not None
     s.data.application_no = event.application_no
     s.data.progress_payload = event.progress_payload
-    charge(s, 1)
+    methods = s.data.payment_methods or ("card",)
+    if len(methods) == 1:
+        start_method(s, methods[0])
+    else:
+        s.next(S.PAY_METHOD)
+
+
+def method_chosen(s: Moves, event: e.PaymentMethodChosen) -> None:
+    used_up = event.method != "counter" and s.data.attempt >= s.max_payment_attempts
+    if event.method not in s.data.payment_methods or s.data.charges_closed or used_up:
+        s.stay(notice="method_unavailable")
+        return
+    start_method(s, event.method)
+
+
+def start_method(s: Moves, method: str) -> None:
+    data = s.data
+    data.payment_method = method
+    data.decline_reason = None
+    if method == "card":
+        charge(s, data.attempt + 1)
+    elif method == "code":
+        s.next(S.PAY_CODE, code_waiting=None)
+    else:
+        assert data.application_no is not None
+        s.emit(c.PayAtCounter(data.application_no))
+        s.next(S.COUNTER_FILING)
 
 
 def charge(s: Moves, attempt: int) -> None:
@@ -60,7 +95,85 @@ def record_not_answering(s: Moves, event: e.Timeout) -> None:
     s.next(S.FAILED, failure="record_failed", record_request=None)
 
 
-def is_current_payment(s: Moves, event: e.PaymentApproved | e.PaymentDeclined | e.PaymentUnknown) -> bool:
+def code_scanned(s: Moves, event: e.QrScanned) -> None:
+    """The one place a ChargeCode is emitted: whatever was scanned goes to the wallet service, which
+    refuses anything that is not a payment code before any money moves (``CodeRefused``)."""
+    data = s.data
+    assert data.application_no is not None and data.fees is not None
+    # PAY_CODE is entered only with an attempt left and charges open (start_method, retry_payment).
+    data.attempt += 1
+    data.code_waiting = None
+    s.emit(c.ChargeCode(data.application_no, data.fees.total_fen, data.attempt, event.text))
+    s.next(S.PAY_CODE_WAIT)
+
+
+def code_refused(s: Moves, event: e.CodeRefused) -> None:
+    """Nothing was attempted: the attempt does not count. Show the code again, saying why; when code
+    payments are blocked, the person is offered the other ways."""
+    if not is_current_payment(s, event):
+        return
+    s.data.attempt = event.attempt - 1
+    if event.reason in SERVICE_REFUSALS:
+        s.data.payment_methods = tuple(m for m in s.data.payment_methods if m != "code")
+        s.next(S.PAY_DECLINED, decline_reason="service_unavailable")
+        return
+    s.next(S.PAY_CODE, notice=f"code_{event.reason}" if event.reason in CODE_REFUSALS else "code_not_payment_code")
+
+
+CODE_REFUSALS = ("receipt_code", "counter_slip", "collection_code")
+"""Refusals of a scanned code that have their own sentence (kiosk/session/codes.py); any other
+(not digits, no wallet's prefix, a wrong length) is "not a payment code"."""
+SERVICE_REFUSALS = ("blocked", "not_awaiting", "attempts")
+"""Refusals of the wallet service itself: no code payment now, another way to pay instead."""
+
+
+def code_waiting(s: Moves, event: e.CodePaymentWaiting) -> None:
+    if not is_current_payment(s, event):
+        return
+    s.data.code_waiting = event.wallet or "wallet"
+    s.show()
+
+
+def cancel_code_charge(s: Moves, event: e.Cancel) -> None:
+    """Cancel while a code charge runs: ask the service to stop waiting for the phone and cancel
+    (once per attempt); the session waits for the charge's own answer."""
+    data = s.data
+    if data.abort_requested != data.attempt:
+        data.abort_requested = data.attempt
+        assert data.application_no is not None
+        s.emit(c.AbortCodeCharge(data.application_no, data.attempt))
+    data.notice = "cancelling_payment"
+    s.show()
+
+
+def other_way(s: Moves, event: e.OtherWayToPay) -> None:
+    """After a decline, or instead of scanning: the ways to pay again (never after an unknown
+    outcome, and only while there is another way)."""
+    if s.data.charges_closed or len(s.data.payment_methods) < 2:
+        s.stay(notice="method_unavailable")
+        return
+    s.next(S.PAY_METHOD)
+
+
+def counter_filed(s: Moves, event: e.CounterPaymentFiled) -> None:
+    data = s.data
+    if event.application_no != data.application_no:
+        return
+    if not event.ok:
+        s.next(S.FAILED, failure="record_failed")
+        return
+    assert data.fees is not None
+    data.at_counter = True
+    data.payment = {"method": "counter", "amount_fen": data.fees.total_fen}
+    print_receipt(s)
+
+
+def counter_not_answering(s: Moves, event: e.Timeout) -> None:
+    s.next(S.FAILED, failure="record_failed")
+
+
+def is_current_payment(s: Moves, event: e.PaymentApproved | e.PaymentDeclined | e.PaymentUnknown
+                       | e.CodeRefused | e.CodePaymentWaiting) -> bool:
     return event.application_no == s.data.application_no and event.attempt == s.data.attempt
 
 
@@ -131,7 +244,10 @@ def cancel_on_terminal(s: Moves, event: e.Cancel) -> None:
 def retry_payment(s: Moves, event: e.RetryPayment) -> None:
     if s.data.attempt >= s.max_payment_attempts or s.data.charges_closed:
         return
-    charge(s, s.data.attempt + 1)
+    if s.data.payment_method == "code":
+        s.next(S.PAY_CODE, code_waiting=None)
+    else:
+        charge(s, s.data.attempt + 1)
 
 
 def leave_after_print(s: Moves, event: e.Cancel) -> None:

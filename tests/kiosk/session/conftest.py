@@ -27,9 +27,10 @@ def drive(session: Session, events: Iterable[e.Event | Callable[[Session], e.Eve
     return out
 
 
-def _prefixes() -> dict[Step, list[Move]]:
-    """For each step, the shortest list of moves (from a fresh session) found to reach it."""
-    found: dict[Step, list[Move]] = {Step.IDLE: []}
+def _prefixes() -> dict[Step, tuple[tuple[str, ...], list[Move]]]:
+    """For each step, the shortest list of moves (from a fresh session offering the walk's ways to
+    pay) found to reach it."""
+    found: dict[Step, tuple[tuple[str, ...], list[Move]]] = {Step.IDLE: (("card",), [])}
     by_name = {w.name: w for w in walks(CATALOGUE)}
     extra: list[Walk] = list(by_name.values())
     hkmo = list(by_name["apply_hkmo_endorsement"].moves)
@@ -47,13 +48,13 @@ def _prefixes() -> dict[Step, list[Move]]:
         Walk("print_failed", "", (*to_print, Move(e.PrintFailed("MediaEmpty")))),
     ]
     for walk in extra:
-        session = new_session(CATALOGUE)
+        session = new_session(CATALOGUE, walk.methods)
         session.start()
         for i, move in enumerate(walk.moves):
             session.handle(resolve(move, session))
             prefix = list(walk.moves[:i + 1])
-            if session.step not in found or len(found[session.step]) > len(prefix):
-                found[session.step] = prefix
+            if session.step not in found or len(found[session.step][1]) > len(prefix):
+                found[session.step] = (walk.methods, prefix)
     return found
 
 
@@ -62,9 +63,10 @@ PREFIXES = _prefixes()
 
 def reach(step: Step) -> Session:
     """A fresh session driven to ``step``."""
-    session = new_session(CATALOGUE)
+    methods, moves = PREFIXES[step]
+    session = new_session(CATALOGUE, methods)
     session.start()
-    for move in PREFIXES[step]:
+    for move in moves:
         session.handle(resolve(move, session))
     assert session.step is step, f"could not reach {step}: at {session.step}"
     return session

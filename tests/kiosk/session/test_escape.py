@@ -8,6 +8,7 @@ from kiosk.session import STEPS, SessionData
 from kiosk.session import commands as c
 from kiosk.session import events as e
 from kiosk.session.steps import Step
+from kiosk.session.table import CancelMode
 from kiosk.session.walks import APPLICATION_NO
 
 from .conftest import assert_ended, kinds, reach, shown
@@ -21,8 +22,9 @@ def unpaid(session) -> bool:  # type: ignore[no-untyped-def]
     data = session.data
     return bool(data.application_no) and not data.payment_unknown and not data.paid
 
-PAID = {S.RECORD, S.PRINT}
-CANCEL_IGNORED = {S.PAY}
+
+PAID = {step for step, spec in STEPS.items() if spec.cancel is CancelMode.AFTER_RECEIPT}
+CANCEL_IGNORED = {step for step, spec in STEPS.items() if spec.cancel is CancelMode.STOP_TERMINAL}
 ENDING_STEPS = [s for s in Step if s not in NOTHING_TO_END | PAID | CANCEL_IGNORED]
 
 

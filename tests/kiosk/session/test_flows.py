@@ -34,7 +34,7 @@ WALKS = {w.name: w for w in walks(CATALOGUE)}
 
 
 def run_walk(walk: Walk, session: Session | None = None) -> tuple[Session, list[c.Command]]:
-    session = session or new_session(CATALOGUE)
+    session = session or new_session(CATALOGUE, walk.methods)
     commands = session.start()
     for move in walk.moves:
         commands += session.handle(resolve(move, session))

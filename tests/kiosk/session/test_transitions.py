@@ -28,6 +28,7 @@ from kiosk.session.walks import (
     FORM,
     PARENT,
     PROGRESS_PAYLOAD,
+    WECHAT_CODE,
     current_timeout,
     new_session,
     resident,
@@ -55,11 +56,12 @@ class Row:
     then: tuple[Ev, ...] = field(default=())   # events applied after reaching (to set up a branch)
     id: str = ""
     start_at: Step | None = None       # reach this step first, then apply ``then``
+    methods: tuple[str, ...] | None = None  # the ways to pay offered, instead of the walk's
 
 
-def _walk_prefix(name: str, step: Step) -> Session:
+def _walk_prefix(name: str, step: Step, methods: tuple[str, ...] | None = None) -> Session:
     walk = next(w for w in walks(CATALOGUE) if w.name == name)
-    session = new_session(CATALOGUE)
+    session = new_session(CATALOGUE, methods or walk.methods)
     session.start()
     for move in walk.moves:
         if session.step is step:
@@ -71,7 +73,7 @@ def _walk_prefix(name: str, step: Step) -> Session:
 
 def _set_up(row: Row) -> Session:
     base = row.start_at or row.step
-    session = _walk_prefix(row.via, base) if row.via else reach(base)
+    session = _walk_prefix(row.via, base, row.methods) if row.via else reach(base)
     for event in row.then:
         session.handle(event(session) if callable(event) else event)
     assert session.step is row.step, f"set-up left the session at {session.step}"
@@ -171,6 +173,31 @@ ROWS = [
     Row(S.PAY_RECORDING, recorded, S.PAY),
     Row(S.PAY_RECORDING, lambda s: e.ApplicationRecordFailed(s.data.record_request or 0), S.FAILED),
     Row(S.PAY_RECORDING, timeout, S.FAILED),
+    Row(S.PAY_RECORDING, recorded, S.PAY_METHOD, via="apply_hkmo_code"),
+    Row(S.PAY_RECORDING, recorded, S.PAY_CODE, via="apply_hkmo_code", methods=("code",), id="only codes"),
+    Row(S.PAY_RECORDING, recorded, S.COUNTER_FILING, via="apply_hkmo_code", methods=("counter",), id="only counter"),
+    Row(S.PAY_METHOD, e.PaymentMethodChosen("card"), S.PAY),
+    Row(S.PAY_METHOD, e.PaymentMethodChosen("code"), S.PAY_CODE),
+    Row(S.PAY_METHOD, e.PaymentMethodChosen("counter"), S.COUNTER_FILING),
+    Row(S.PAY_METHOD, e.PaymentMethodChosen("counter"), S.PAY_METHOD, via="apply_hkmo_code",
+        methods=("card", "code"), id="a way not offered"),
+    Row(S.PAY_CODE, e.QrScanned(WECHAT_CODE), S.PAY_CODE_WAIT),
+    Row(S.PAY_CODE, e.OtherWayToPay(), S.PAY_METHOD),
+    Row(S.PAY_CODE, e.OtherWayToPay(), S.PAY_CODE, via="apply_hkmo_code", methods=("code",), id="no other way"),
+    Row(S.PAY_CODE_WAIT, lambda s: e.CodeRefused(APPLICATION_NO, s.data.attempt, "receipt_code"), S.PAY_CODE),
+    Row(S.PAY_CODE_WAIT, lambda s: e.CodeRefused(APPLICATION_NO, s.data.attempt, "blocked"), S.PAY_DECLINED),
+    Row(S.PAY_CODE_WAIT, lambda s: e.CodePaymentWaiting(APPLICATION_NO, s.data.attempt, "alipay"), S.PAY_CODE_WAIT),
+    Row(S.PAY_CODE_WAIT, approved, S.RECORD),
+    Row(S.PAY_CODE_WAIT, declined, S.PAY_DECLINED),
+    Row(S.PAY_CODE_WAIT, unknown, S.PAY_UNKNOWN),
+    Row(S.PAY_CODE_WAIT, e.Cancel(), S.PAY_CODE_WAIT, id="cancel asks the charge to stop"),
+    Row(S.PAY_CODE_WAIT, timeout, S.PAY_UNKNOWN),
+    Row(S.COUNTER_FILING, e.CounterPaymentFiled(APPLICATION_NO), S.PRINT),
+    Row(S.COUNTER_FILING, e.CounterPaymentFiled(APPLICATION_NO, ok=False), S.FAILED),
+    Row(S.COUNTER_FILING, timeout, S.FAILED),
+    Row(S.PAY_DECLINED, e.RetryPayment(), S.PAY_CODE, start_at=S.PAY_CODE_WAIT, then=(declined,), id="scan again"),
+    Row(S.PAY_DECLINED, e.OtherWayToPay(), S.PAY_METHOD, start_at=S.PAY_CODE_WAIT, then=(declined,)),
+    Row(S.PAY_DECLINED, e.OtherWayToPay(), S.PAY_DECLINED, id="card only: no other way"),
     Row(S.PAY, approved, S.RECORD),
     Row(S.PAY, declined, S.PAY_DECLINED),
     Row(S.PAY, unknown, S.PAY_UNKNOWN),

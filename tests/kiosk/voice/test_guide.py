@@ -265,7 +265,7 @@ def test_every_walk_of_the_session_is_spoken_screen_by_screen(walk) -> None:
     """Drive the real session through each canonical walk; every new screen starts a prompt at the
     moment it is shown, nothing overlaps, and the voice is silent once the session has ended."""
     rig = Rig()
-    session = new_session(CATALOGUE)
+    session = new_session(CATALOGUE, walk.methods)
     changes, screens = 0, set()
     previous = None
     for move in walk.moves:
