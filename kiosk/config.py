@@ -108,6 +108,25 @@ class PaymentSection:
 
 
 @dataclass(frozen=True)
+class WalletSection:
+    """Mobile payment codes through the central service (kiosk/services/wallet_payments.py)."""
+
+    poll_interval: float = 3.0
+    pay_timeout: float = 60.0
+    methods_ttl: float = 60.0
+
+    def validate(self) -> dict[str, str]:
+        problems = {}
+        if not 0.5 <= self.poll_interval <= 30:
+            problems["poll_interval"] = "0.5 to 30 seconds"
+        if not 15 <= self.pay_timeout <= 300:
+            problems["pay_timeout"] = "15 to 300 seconds (a wallet may not be reversed sooner than 15 s)"
+        if not 1 <= self.methods_ttl <= 3600:
+            problems["methods_ttl"] = "1 to 3600 seconds"
+        return problems
+
+
+@dataclass(frozen=True)
 class PrinterSection:
     port: PortUrl = PortUrl("/dev/kiosk-printer")
     baudrate: int = 115200
@@ -141,6 +160,7 @@ class DevicesSection:
     printer: PrinterSection = field(default_factory=PrinterSection)
     scanner: ScannerSection = field(default_factory=ScannerSection)
     camera: CameraSection = field(default_factory=CameraSection)
+    wallet: WalletSection = field(default_factory=WalletSection)
 
 
 @dataclass(frozen=True)
@@ -249,16 +269,6 @@ class PaymentsSection:
 
     code_payments: bool = True
     counter: bool = False
-    code_poll_interval: float = 3.0
-    code_pay_timeout: float = 60.0
-
-    def validate(self) -> dict[str, str]:
-        problems = {}
-        if not 0.5 <= self.code_poll_interval <= 30:
-            problems["code_poll_interval"] = "0.5 to 30 seconds"
-        if not 15 <= self.code_pay_timeout <= 300:
-            problems["code_pay_timeout"] = "15 to 300 seconds (a wallet may not be reversed sooner than 15 s)"
-        return problems
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ from kiosk.services.printing.service import PrintingService
 from kiosk.services.sender import Sender, SenderEvent
 from kiosk.services.service_kit import ServiceKit
 from kiosk.services.session_memory import SessionMemory
+from kiosk.services.wallet_payments import WALLET, WalletPayments
 from kiosk.session.events import BackInService, OutOfService
 
 log = logging.getLogger(__name__)
@@ -216,7 +217,8 @@ def build_runtime(config: KioskConfig, post: Callable[[Any], None], *,
     photos = PhotoStore()
     memory = SessionMemory()
     kit = ServiceKit(config=config, hub=hub, post=post, photos=photos, memory=memory, payments=payments,
-                     ledger=ledger, clock=clock, monotonic=time.monotonic)
+                     ledger=ledger, clock=clock, monotonic=time.monotonic, api=client, journal=journal,
+                     outbox=outbox)
     for registration in devices:  # in registry order: a later service may use an earlier one
         kit.services[registration.name] = registration.service(kit)
     services = kit.services
@@ -236,9 +238,14 @@ def build_runtime(config: KioskConfig, post: Callable[[Any], None], *,
             except Exception:
                 log.exception("runtime: delivery listener failed")
 
+    wallet = services.get(WALLET.name)
+
     def recover_if_blocked() -> None:
         if not payments.accepting_payments:
             executor.submit(PAYMENT.lane, payments.recover)
+        codes = wallet.codes if isinstance(wallet, WalletPayments) else None
+        if codes is not None and not codes.accepting_payments:
+            executor.submit(WALLET.lane, codes.recover)
 
     sender = Sender.from_config(config, outbox, client, on_event=delivered) if client is not None else None
     catalogue = CatalogueUpdates.from_config(config, client, today=lambda: clock().date())

@@ -17,8 +17,9 @@ from kiosk.services.card_payments import PAYMENT
 from kiosk.services.device_registration import DeviceRegistration
 from kiosk.services.printing.service import PRINTER
 from kiosk.services.readers import IDCARD, MRZ, SCANNER
+from kiosk.services.wallet_payments import WALLET
 
-REGISTRY: tuple[DeviceRegistration[Any, Any], ...] = (IDCARD, MRZ, CAMERA, SCANNER, PRINTER, PAYMENT)
+REGISTRY: tuple[DeviceRegistration[Any, Any], ...] = (IDCARD, MRZ, CAMERA, SCANNER, PRINTER, PAYMENT, WALLET)
 
 
 def registration(name: str) -> DeviceRegistration[Any, Any]:

@@ -55,6 +55,7 @@ SERVICE_FAILURES: dict[type[c.Command], Callable[[Any], e.Event]] = {
     c.LookupApplicant: lambda cmd: e.ApplicantLookedUp(),
     c.RecordApplication: lambda cmd: e.ApplicationRecordFailed(cmd.request, "storage"),
     c.MarkPaid: lambda cmd: e.PaidMarked(cmd.application_no, False),
+    c.PayAtCounter: lambda cmd: e.CounterPaymentFiled(cmd.application_no, False),
     c.LookupProgress: lambda cmd: e.ProgressNotFound("offline"),
     c.LookupSlots: lambda cmd: e.SlotsUnavailable("error"),
     c.BookAppointment: lambda cmd: e.AppointmentFailed("error"),
@@ -93,6 +94,7 @@ class ServiceExecutor:
             c.LookupApplicant: ("central", self._lookup_applicant),
             c.RecordApplication: ("outbox", self._record_application),
             c.MarkPaid: ("outbox", self._mark_paid),
+            c.PayAtCounter: ("outbox", self._pay_at_counter),
             c.AbandonApplication: ("outbox", self._abandon),
             c.LookupProgress: ("central", self._lookup_progress),
             c.LookupSlots: ("central", self._lookup_slots),
@@ -225,6 +227,12 @@ class ServiceExecutor:
             log.warning("executor: application %s could not be marked paid (the journal will reconcile)",
                         command.application_no)
         self._post(e.PaidMarked(command.application_no, ok))
+
+    def _pay_at_counter(self, command: c.PayAtCounter) -> None:
+        ok = self.outbox.mark_pay_at_counter(command.application_no) if self.outbox is not None else False
+        if not ok:
+            log.warning("executor: application %s could not be filed for the counter", command.application_no)
+        self._post(e.CounterPaymentFiled(command.application_no, ok))
 
     def _abandon(self, command: c.AbandonApplication) -> None:
         if self.outbox is not None:

@@ -71,7 +71,7 @@ def test_site_file_from_argument_or_environment_wins(tmp_path: Path) -> None:
     ("[photo]\nwidth = 200\n", r"\[photo\] width = 200: expected 354 to 480"),
     ("[maintenance]\npin_hash = 1234\n", r"pin_hash = '1234': expected pbkdf2_sha256"),
     ("[ui]\nmultisamples = 3\n", r"\[ui\] multisamples = 3: expected 0, 2, 4 or 8"),
-    ("[payments]\ncode_pay_timeout = 5\n", r"\[payments\] code_pay_timeout = 5\.0: expected 15 to 300 seconds"),
+    ("[devices.wallet]\npay_timeout = 5\n", r"\[devices\.wallet\] pay_timeout = 5\.0: expected 15 to 300 seconds"),
     ("no section header\n", r"not a valid INI file"),
 ])
 def test_bad_values_name_file_section_key_and_expectation(tmp_path: Path, text: str, expected: str) -> None:
