@@ -31,6 +31,12 @@ NOTICES = {
     "invalid_id_number": N_("The card number could not be verified. Please try again or ask the staff."),
     "card_data_inconsistent": N_("The card did not read consistently. Please place it on the reader again."),
     "cancelling_payment": N_("Stopping the payment. Please wait for the terminal."),
+    "method_unavailable": N_("That way to pay is not available now. Please choose another."),
+    "code_receipt_code": N_("This is a receipt, not a payment code. Please show the payment code in your wallet app."),
+    "code_counter_slip": N_("This is the counter's payment barcode, not a payment code."),
+    "code_collection_code": N_("This is a shop's collection code. Please show your own payment code instead."),
+    "code_not_payment_code": N_("This is not a payment code. Please open the payment code in WeChat Pay, Alipay "
+                                "or UnionPay."),
     "not_charged": N_("The payment did not go through: nothing was charged."),
 }
 

@@ -91,6 +91,9 @@ class CardPayment:
     paid_at: datetime
     terminal_id: str = ""
     auth_code: str = ""
+    method: Literal["card", "code", "counter"] = "card"
+    """card; code (``card_number``: the wallet's name and the masked code, ``reference_no``: the
+    wallet's transaction id); counter (not paid yet: the amount is paid in cash at the counter)."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "filed": ("受理时间", "Filed"),
     "total": ("合计", "Total"),
     "card_payment": ("银行卡支付", "Paid by bank card"),
+    "code_payment": ("付款码支付", "Paid by payment code"),
+    "counter_payment": ("请到窗口缴费", "To pay at the counter"),
+    "counter_note": ("未付款：请持本回执到缴费窗口现金缴费", "Not paid yet: pay in cash at the counter with this receipt"),
+    "wallet": ("钱包", "Wallet"),
+    "txn": ("交易号", "Txn No."),
     "card": ("卡号", "Card"),
     "trace": ("凭证号", "Trace No."),
     "reference": ("参考号", "Ref. No."),
@@ -506,12 +514,24 @@ def receipt_commands(receipt: ApplicationReceipt, hall: HallHeader, *, paper_wid
     slip.amount(f"{slip.primary('total')} {slip.secondary('total')}", receipt.total_fen, bold=True, size=(2, 2))
     slip.rule()
     pay = receipt.payment
-    slip.line(slip.primary("card_payment") + (" " + slip.secondary("card_payment") if slip.wide else ""), bold=True)
-    slip.field("card", mask_card_number(pay.card_number))
-    slip.field("trace", pay.trace_no)
-    slip.field("reference", pay.reference_no)
-    slip.field("order", pay.order_ref)
-    slip.field("paid_at", _when(pay.paid_at))
+    title = {"card": "card_payment", "code": "code_payment", "counter": "counter_payment"}[pay.method]
+    slip.line(slip.primary(title) + (" " + slip.secondary(title) if slip.wide else ""), bold=True)
+    if pay.method == "counter":
+        slip.line(slip.primary("counter_note"), bold=True)
+        if slip.wide:
+            slip.line(slip.secondary("counter_note"), small=True)
+        slip.field("order", receipt.application_no)
+    elif pay.method == "code":
+        slip.field("wallet", pay.card_number)
+        slip.field("txn", pay.reference_no)
+        slip.field("order", pay.order_ref)
+        slip.field("paid_at", _when(pay.paid_at))
+    else:
+        slip.field("card", mask_card_number(pay.card_number))
+        slip.field("trace", pay.trace_no)
+        slip.field("reference", pay.reference_no)
+        slip.field("order", pay.order_ref)
+        slip.field("paid_at", _when(pay.paid_at))
     slip.rule()
     collection = receipt.collection
     method = slip.primary(collection.method)

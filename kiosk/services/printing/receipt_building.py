@@ -86,16 +86,27 @@ def application_receipt(command: PrintReceipt, application: Application | None,
     """The receipt for ``command``; ``application`` (as recorded) gives the name, number and address.
     Without it (the service restarted in between) those lines print empty rather than failing."""
     payment = command.payment
-    card = CardPayment(
-        amount_fen=int(payment.get("amount_fen") or command.fees.total_fen),  # type: ignore[call-overload]
-        card_number=str(payment.get("pan_masked") or ""),
-        trace_no=str(payment.get("trace_no") or ""),
-        reference_no=str(payment.get("rrn") or ""),
-        order_ref=str(payment.get("ecr_ref") or ""),
-        paid_at=_paid_at(payment, issued_at),
-        terminal_id=str(payment.get("terminal_id") or ""),
-        auth_code=str(payment.get("auth_code") or ""),
-    )
+    method = str(payment.get("method") or "card")
+    amount = int(payment.get("amount_fen") or command.fees.total_fen)  # type: ignore[call-overload]
+    if method == "code":
+        wallet = f"{payment.get('wallet') or ''} {payment.get('code_masked') or ''}".strip()
+        card = CardPayment(amount_fen=amount, card_number=wallet, trace_no="",
+                           reference_no=str(payment.get("gateway_txn_id") or ""),
+                           order_ref=str(payment.get("ecr_ref") or ""), paid_at=issued_at, method="code")
+    elif method == "counter":
+        card = CardPayment(amount_fen=amount, card_number="", trace_no="", reference_no="",
+                           order_ref=command.application_no, paid_at=issued_at, method="counter")
+    else:
+        card = CardPayment(
+            amount_fen=amount,
+            card_number=str(payment.get("pan_masked") or ""),
+            trace_no=str(payment.get("trace_no") or ""),
+            reference_no=str(payment.get("rrn") or ""),
+            order_ref=str(payment.get("ecr_ref") or ""),
+            paid_at=_paid_at(payment, issued_at),
+            terminal_id=str(payment.get("terminal_id") or ""),
+            auth_code=str(payment.get("auth_code") or ""),
+        )
     address = application.collection.address if application is not None else None
     if command.collection == "postal":
         collection = ReceiptCollection(

@@ -18,6 +18,7 @@ REASONS = {  # busy_reason is the session step (kiosk/session/steps.py)
     "pay_check": N_("Preparing the payment"),
     "pay_recording": N_("Saving your application"),
     "record": N_("Payment received. Recording your application"),
+    "counter_filing": N_("Filing your application for payment at the counter"),
     "progress_lookup": N_("Looking up your application"),
     "progress_printing": N_("Printing the progress slip"),
     "appt_booking": N_("Booking your appointment"),
