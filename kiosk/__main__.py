@@ -75,6 +75,7 @@ def assemble(config: KioskConfig, window: Any = None) -> AssembledKiosk:
     from kiosk.services.service_events import ExitRequested
     from kiosk.session import Session
     from kiosk.ui.bootstrap import WindowSettings, configure_kivy
+    from kiosk.voice.build import build_voice
 
     configure_kivy(window or WindowSettings(fullscreen=config.ui.fullscreen, multisamples=config.ui.multisamples))
     from kiosk.ui.app import KioskApp
@@ -84,7 +85,7 @@ def assemble(config: KioskConfig, window: Any = None) -> AssembledKiosk:
     try:
         session = Session.from_config(config, datetime.now, known_region=lambda code: bool(regions.find(code)))
         app = KioskApp(session=session, command_sink=runtime.execute, config=config,
-                       frame_source=runtime.frame_source)
+                       frame_source=runtime.frame_source, voice=build_voice(config))
     except Exception as exc:  # a missing font, a bad catalogue: say what, and release what was opened
         runtime.stop()
         raise KioskStartError(str(exc)) from exc

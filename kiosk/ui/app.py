@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -30,7 +31,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.graphics.opengl import glFinish
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import regions
@@ -69,10 +70,17 @@ class KioskApp(App):
     current_screen = StringProperty("")
     maintenance_active = BooleanProperty(False)
     notices = ListProperty([])  # attract-screen notices (NoticesUpdated from the central service)
+    # The voice controls' looks (kiosk.voice.guide.VoiceState, mirrored on the Kivy thread).
+    voice_available = BooleanProperty(False)
+    voice_speaking = BooleanProperty(False)
+    voice_muted = BooleanProperty(False)
+    voice_volume = NumericProperty(0.8)
+    voice_route = StringProperty("speaker")
+    headphones_available = BooleanProperty(False)
 
     def __init__(self, *, session: SessionLike, command_sink: Callable[[Any], None], config: KioskConfig,
                  frame_source: Any = None, translator: Translator | None = None,
-                 monotonic: Callable[[], float] = time.monotonic, **kwargs: Any) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, voice: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.config_data = config
         self.frame_source = frame_source
@@ -92,8 +100,7 @@ class KioskApp(App):
         self.host = SessionHost(session, self.executor.run, command_sink, wake=self._drain)
         self.host.event_listeners.append(self._note_touch)
         self.host.divert(lambda event: isinstance(event, NoticesUpdated), self._notices_updated)
-        self.host.divert(lambda event: isinstance(event, TerminalPrompt),
-                         lambda event: self.screen("pay").terminal_prompt(event))
+        self.host.divert(lambda event: isinstance(event, TerminalPrompt), self._terminal_prompt)
         self.host.divert(self._for_maintenance, self._maintenance_result)
         self._screens: dict[str, Any] = {}
         self._unbuilt: list[str] = []  # screens still to build in idle frames (on_start)
@@ -108,6 +115,65 @@ class KioskApp(App):
         self._last_activity = -ACTIVITY_INTERVAL
         self._session_screen: tuple[str, Any] | None = None
         self.sm: ScreenManager | None = None
+        self.voice: Any = None
+        if voice is not None:
+            self.attach_voice(voice)
+
+    # -- voice (kiosk/voice, docs/voice.md "Wiring") -------------------------------------------------
+
+    def attach_voice(self, voice: Any) -> None:
+        """Speak with ``voice`` (a :class:`kiosk.voice.guide.VoiceGuide`): every command the UI
+        carries out goes to it (ShowScreen speaks the screen or its notice, the timeout warning,
+        ClearScreens stops it); the terminal's prompts come from the pay screen once it accepted
+        them; elder mode and maintenance are passed on. Nothing is synthesised here: the guide's
+        library renders in the background (and preloads every static prompt at start-up)."""
+        self.voice = voice
+        voice.on_change = self._voice_changed
+        self.host.command_listeners.append(voice.on_command)
+        self.bind(elder=lambda _app, on: voice.set_elder(on))
+        voice.set_elder(self.elder)
+        self._mirror_voice(voice.state)
+
+    def _voice_changed(self, state: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._mirror_voice(state)
+        else:
+            Clock.schedule_once(lambda _dt: self._mirror_voice(state), -1)
+
+    def _mirror_voice(self, state: Any) -> None:
+        self.voice_available = True
+        self.voice_speaking = state.speaking
+        self.voice_muted = state.muted
+        self.voice_volume = state.volume
+        self.voice_route = state.route
+        self.headphones_available = state.headphones_available
+
+    def voice_control(self, action: str) -> None:
+        """A voice button on the header of every screen: repeat, volume_up, volume_down, mute,
+        headphones. Each is also a touch (the session sees someone is there)."""
+        self.touched()
+        voice = self.voice
+        if voice is None:
+            return
+        if action == "repeat":
+            voice.repeat()
+        elif action == "volume_up":
+            voice.volume_up()
+        elif action == "volume_down":
+            voice.volume_down()
+        elif action == "mute":
+            voice.toggle_mute()
+        elif action == "headphones":
+            voice.set_headphones(voice.state.route != "headphones")
+        self._mirror_voice(voice.state)
+
+    def _terminal_prompt(self, event: TerminalPrompt) -> None:
+        if self.screen("pay").terminal_prompt(event) and self.voice is not None:
+            self.voice.terminal_prompt(event.code)
+
+    def on_stop(self) -> None:
+        if self.voice is not None:
+            self.voice.close()
 
     # -- building ----------------------------------------------------------------------------------
 
@@ -145,6 +211,8 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         shared_engine().preload()  # the 0.4 s pinyin model loads off the UI thread
+        if self.voice is not None:
+            self.voice.start()  # the player's clock thread (the prompts were queued for preloading)
         self.host.start()  # the attract screen (or out of service)
         self._unbuilt = [name for name in SCREENS if name not in self._screens]
         self._model_deadline = time.monotonic() + MODEL_WAIT
@@ -304,6 +372,8 @@ class KioskApp(App):
             return
         self.close_sheet()
         self.maintenance_active = True
+        if self.voice is not None:
+            self.voice.set_suspended(True)
         self.root.ids.overlay.hide_timeout_warning()
         self.screen("maintenance_pin").view = {}
         self._pending_screen = "maintenance_pin"
@@ -319,6 +389,8 @@ class KioskApp(App):
     def close_maintenance(self, *, back_in_service: bool) -> None:
         entered = self.current_screen == "maintenance"
         self.maintenance_active = False
+        if self.voice is not None:
+            self.voice.set_suspended(False)
         if entered and back_in_service:
             self.post(ev.BackInService("maintenance"))
         if self._session_screen is not None:

@@ -56,14 +56,16 @@ class Kiosk:
         from kiosk.ui.app import KioskApp
 
         from .pilot import Pilot
+        from .voice_rig import VoiceRig
 
         self.config = load_config()
         self.now = NOW
         self.session = self.new_session()
         self.sink = RecordingSink()
         self.frames = FakeFrameSource()
+        self.voice = VoiceRig(self.config.kiosk.languages, self.config.kiosk.default_language)
         self.app = KioskApp(session=self.session, command_sink=self.sink, config=self.config,
-                            frame_source=self.frames)
+                            frame_source=self.frames, voice=self.voice.guide)
         self.app.sounds.enabled = False
         self.events: list[Any] = []
         self.app.event_listeners.append(self.events.append)
@@ -89,6 +91,7 @@ class Kiosk:
         app.elder = False
         self.frames.frame = None
         self.pilot.wait_for_screen("idle")
+        self.voice.reset()
         self.sink.clear()
         self.events.clear()
 

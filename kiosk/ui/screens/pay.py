@@ -48,12 +48,14 @@ class PayScreen(KioskScreen):
             self.terminal_text = ""
         super()._view_changed()
 
-    def terminal_prompt(self, event: Any) -> None:
-        """A live prompt from the terminal (Kivy thread, via ``KioskApp.dispatch_event``)."""
+    def terminal_prompt(self, event: Any) -> bool:
+        """A live prompt from the terminal (Kivy thread, via ``KioskApp.dispatch_event``); True when
+        it is for this payment and shown (the app then speaks it)."""
         if (event.application_no, event.attempt) != (self.v("application_no"), self.v("attempt")):
-            return
+            return False
         self.prompt_code = event.code if event.code in PROMPTS else "present_card"
         self.terminal_text = event.text or ""
+        return True
 
     def current_code(self) -> str:
         return self.prompt_code or str(self.v("prompt") or "present_card")

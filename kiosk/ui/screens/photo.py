@@ -79,6 +79,11 @@ class PhotoScreen(KioskScreen):
             self.guidance_text = self.app.tr("The camera is not working. Please ask the staff for help.")
             return
         self.guidance_text = self.app.tr(GUIDANCE.get(code, DEFAULT_GUIDANCE))
+        voice = self.app.voice
+        if voice is not None and self.app.current_screen == "photo":
+            # The live reason, spoken as it changes; the player keeps to at most one hint every
+            # [voice] guidance_interval seconds and never speaks over itself or the screen's prompt.
+            voice.photo_guidance(code)
 
     def reuse(self) -> None:
         self.post(ev.PhotoReuseChosen())
