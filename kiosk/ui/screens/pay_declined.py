@@ -14,7 +14,8 @@ REASONS = {
     "insufficient_funds": N_("The card has insufficient funds. Nothing has been charged. You can try another card."),
     "card_error": N_("The card could not be read. Nothing has been charged. Please try again."),
     "timeout": N_("No card was presented in time. Nothing has been charged. Please try again."),
-    "code_expired": N_("The payment code has expired. Nothing has been charged. Refresh it on the phone and try again."),
+    "code_expired": N_("The payment code has expired. Nothing has been charged. "
+                       "Refresh it on the phone and try again."),
     "code_invalid": N_("This payment code was not accepted. Nothing has been charged."),
     "service_unavailable": N_("Payment codes cannot be taken at the moment. Nothing has been charged. "
                               "Please pay another way."),
