@@ -23,11 +23,12 @@ TEST_DEBS := $(RUNTIME_DEBS) xvfb postgresql chromium
 # Environment for running Kivy without a display (offscreen EGL); unset SDL_VIDEODRIVER for a screen.
 HEADLESS_ENV := KIVY_NO_ARGS=1 KIVY_CLIPBOARD=sdl2 KIVY_WINDOW=sdl2 SDL_VIDEODRIVER=offscreen
 
-.PHONY: demo test lint typecheck bench voice venv debs-runtime debs-test clean help
+.PHONY: demo test test-stress lint typecheck bench voice venv debs-runtime debs-test clean help
 
 help:
 	@echo "make demo   - central service, device simulators and the kiosk (offscreen without a display)"
 	@echo "make test   - the whole test suite (UI tests offscreen)"
+	@echo "make test-stress - the suite under CPU load, in random order (RUNS=3 for three runs)"
 	@echo "make lint   - ruff and mypy"
 	@echo "make typecheck - mypy on the session, services, drivers, host and wire/ (setup.cfg [mypy])"
 	@echo "make bench  - benchmark scripts under bench/"
@@ -59,6 +60,13 @@ demo: debs-runtime $(STAMP)
 
 test: debs-test $(STAMP)
 	@$(PY) tools/run_tests.py
+
+# Contributors, not CI: the suite under CPU load (stress-ng on every core, the suite pinned to one
+# core with taskset) in random order (pytest-random-order); RUNS=3 for three runs in a row.
+test-stress: debs-test $(STAMP)
+	@$(PYTHON) tools/ensure_debs.py stress-ng
+	@$(PY) -m pip install --quiet pytest-random-order
+	@$(PY) tools/run_stress.py --runs $${RUNS:-1}
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -37,8 +37,10 @@ def run(label: str, args: list[str], env: dict[str, str]) -> int:
 def main(extra: list[str]) -> int:
     env = dict(os.environ)
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    main_only = "--main-only" in extra  # tools/run_stress.py: the main suite alone
+    extra = [arg for arg in extra if arg != "--main-only"]
     failures = run("main suite", ["tests", "--ignore=tests/ui", *extra], env)
-    if (ROOT / "tests" / "ui").is_dir():
+    if (ROOT / "tests" / "ui").is_dir() and not main_only:
         ui_env = dict(env, **HEADLESS, KIVY_HOME=tempfile.mkdtemp(prefix="kivy-home-"))
         ui_env.pop("DISPLAY", None)
         failures |= run("ui suite", ["tests/ui", *extra], ui_env)

@@ -1,0 +1,75 @@
+"""The ways to pay, through the real app over the real session: the method tiles, a payment code
+scanned and confirmed on the phone, a receipt QR refused at the scanner, and pay at the counter."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kiosk.session import commands as c
+from kiosk.session import events as ev
+from kiosk.session.walks import WECHAT_CODE
+
+from .scenario import Walk
+
+NUMBER = "KIOSK0012611280007"
+SHOTS = Path(os.environ.get("KIOSK_SHOTS", "var/test/screens"))
+
+
+@pytest.fixture
+def choice(kiosk):
+    kiosk.session.payment_methods = ("card", "code", "counter")
+    yield kiosk
+    kiosk.session.payment_methods = ("card",)
+
+
+def to_methods(kiosk) -> Walk:
+    walk = Walk(kiosk)
+    walk.review()
+    kiosk.pilot.press("consent")
+    kiosk.pilot.press("confirm")
+    walk.last(c.CheckDevices)
+    from .scenario import healthy
+    walk.answer(healthy())
+    record = walk.last(c.RecordApplication)
+    walk.answer(ev.ApplicationRecorded(record.request, NUMBER, "PAYLOAD"), "pay_method")
+    return walk
+
+
+def test_paying_with_a_payment_code(choice, pilot) -> None:
+    walk = to_methods(choice)
+    assert {"method_card", "method_code", "method_counter"} <= pilot.ids()
+    pilot.screenshot(SHOTS / "pay_method.png")
+    pilot.press("method_code")
+    pilot.wait_for_screen("pay_code")
+    assert not choice.sink.of(c.ChargeCode)
+    walk.answer(ev.QrScanned("EEK1:not-a-payment-code"))
+    refused = walk.last(c.ChargeCode)
+    walk.answer(ev.CodeRefused(NUMBER, refused.attempt, "receipt_code"), "pay_code")
+    assert choice.session.data.notice == "code_receipt_code" and choice.session.data.attempt == 0
+    walk.answer(ev.QrScanned(WECHAT_CODE))
+    charge = walk.last(c.ChargeCode)
+    assert (charge.application_no, charge.attempt, charge.payment_code) == (NUMBER, 1, WECHAT_CODE)
+    walk.answer(ev.CodePaymentWaiting(NUMBER, 1, "wechat"))
+    pilot.screenshot(SHOTS / "pay_code_waiting.png")
+    record = {"ecr_ref": f"{NUMBER}W1", "method": "code", "amount_fen": charge.amount_fen, "wallet": "wechat",
+              "gateway_txn_id": "4200001234"}
+    walk.answer(ev.PaymentApproved(NUMBER, 1, charge.amount_fen, record))
+    assert walk.last(c.MarkPaid).payment["method"] == "code"
+    walk.answer(ev.PaidMarked(NUMBER), "print")
+    assert walk.last(c.PrintReceipt).payment["gateway_txn_id"] == "4200001234"
+    assert not choice.sink.of(c.Charge)  # never the card as well
+
+
+def test_paying_at_the_counter(choice, pilot) -> None:
+    walk = to_methods(choice)
+    pilot.press("method_counter")
+    filed = walk.last(c.PayAtCounter)
+    assert filed.application_no == NUMBER
+    walk.answer(ev.CounterPaymentFiled(NUMBER), "print")
+    printed = walk.last(c.PrintReceipt)
+    assert printed.payment["method"] == "counter" and printed.payment["amount_fen"] == printed.fees.total_fen
+    assert not choice.sink.of(c.Charge) and not choice.sink.of(c.ChargeCode)
+    assert not choice.sink.of(c.MarkPaid)  # nothing is paid until the counter takes the cash
