@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from central.gateway.interface import GatewayOrder, GatewayOutcomeUnknown, GatewayStatus
 from central.gateway.micropay import MicropayGateway, micropay_signature
-from central.gateway.simulator import GatewaySimulator, SimulatorServer, sign_fields
+from central.gateway.simulator import CHINA, GatewaySimulator, SimulatorServer, sign_fields
 from central.models import CodePaymentEvent
 from kiosk.domain.progress_code import format_application_no
 from kiosk.services.api import ApiClient, ConflictError, PermanentError, TransientError
@@ -227,10 +227,12 @@ def test_the_signature_golden_vector() -> None:
 
 def test_a_paid_charge_nothing_honours_is_reversed_the_same_day(client: ApiClient, simulator: SimulatorServer) -> None:
     no = number(12)
+    before = datetime.now(CHINA).strftime("%Y%m%d")  # the gateway's bill day is China's, not the machine's
     client.charge_code(f"{no}W1", no, 12000, WECHAT)
     reversed_ = client.cancel_code_payment(f"{no}W1")
     assert (reversed_.state, reversed_.refunded_fen) == ("reversed", 12000)
-    bill = simulator.simulator.bill_lines(datetime.now(UTC).astimezone().strftime("%Y%m%d"))
+    after = datetime.now(CHINA).strftime("%Y%m%d")  # taken at the moment of use: midnight may pass
+    bill = [line for day in sorted({before, after}) for line in simulator.simulator.bill_lines(day)]
     assert [(line["kind"], line["amount_fen"]) for line in bill] == [("pay", 12000), ("reverse", 12000)]
 
 
