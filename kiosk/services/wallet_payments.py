@@ -137,9 +137,15 @@ class WalletPayments:
             return NO_CENTRAL
         return OK if getattr(methods, "code_payments", False) else NO_GATEWAY
 
-    def recover(self) -> None:
-        if self.codes is not None:
-            self.codes.recover()
+    # -- maintenance ------------------------------------------------------------------------------
+    def ask(self) -> tuple[bool, str]:
+        """The maintenance test: does the central service take payment codes now?"""
+        if self.codes is None:
+            return False, "no central service configured"
+        self._asked_at = self._monotonic()
+        self._central = self._ask_central()
+        return self._central.usable, "the central service takes payment codes" if self._central.usable else \
+            " ".join(self._central.details)
 
 
 def answer(command: c.ChargeCode, outcome: CodePaymentOutcome) -> e.Event:
@@ -193,4 +199,5 @@ WALLET: DeviceRegistration[CentralGateway, WalletPayments] = DeviceRegistration(
     wipe=_nothing,
     health=WalletPayments.health,
     check=WalletPayments.check,
+    tests={"ask": WalletPayments.ask},
 )

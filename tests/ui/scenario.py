@@ -162,13 +162,18 @@ class Walk:
 
     def pay(self) -> str:
         self.review()
+        return self.record()
+
+    def record(self, screen: str = "pay") -> str:
+        """From the review screen: agree, confirm, devices fine, the application recorded; the
+        money screen that follows is ``screen`` (``pay_method`` where several ways to pay are offered)."""
         self.p.press("consent")
         self.p.press("confirm")
         self.last(c.CheckDevices)
         self.answer(healthy())
         record = self.last(c.RecordApplication)
         application_no = "KIOSK0012611280007"
-        self.answer(ev.ApplicationRecorded(record.request, application_no, "PAYLOAD"), "pay")
+        self.answer(ev.ApplicationRecorded(record.request, application_no, "PAYLOAD"), screen)
         return application_no
 
     def declined(self) -> str:

@@ -65,11 +65,13 @@ def _photo_confirm(w: Walk) -> None:
 
 
 def _pay(w: Walk) -> None:
-    w.p.press("consent")
-    w.p.press("confirm")
-    w.last(c.CheckDevices)
-    w.answer(healthy())
-    w.answer(ev.ApplicationRecorded(w.last(c.RecordApplication).request, "KIOSK0012611280007", "PAYLOAD"), "pay")
+    w.record()
+
+
+def _pay_method(w: Walk) -> None:
+    w.k.session.payment_methods = ("card", "code", "counter")  # a fresh session per chain: no leak
+    _review_quick(w)
+    w.record("pay_method")
 
 
 def _declined(w: Walk) -> None:
@@ -227,6 +229,7 @@ CHAINS: dict[str, list[tuple[str, Step]]] = {
         ("rate", answer(lambda w: ev.ReceiptPrinted(), "rate")),
         ("done", press("rate_5", screen="done")),
     ],
+    "pay_choice": [("pay_method", _pay_method), ("pay_code", press("method_code", screen="pay_code"))],
     "postal": [("address", _address), ("green_channel", _green_channel)],
     "unavailable": [("unavailable", lambda w: (w.home(), _busy(w), _unavailable(w)))],
     "refused": [("refused", lambda w: (w.apply_read_id(), w.answer(ev.IdCardRead(expired()), "refused")))],

@@ -21,9 +21,11 @@ from kiosk.ui.widgets.common import KButton
 
 TESTS = {"idcard": ("read", N_("Read a card")), "mrz": ("read", N_("Read a passport")),
          "camera": ("capture", N_("Take a picture")), "scanner": ("scan", N_("Scan a code")),
-         "printer": ("print", N_("Print a test page")), "payment": ("charge_and_void", N_("Charge 0.01 and void"))}
+         "printer": ("print", N_("Print a test page")), "payment": ("charge_and_void", N_("Charge 0.01 and void")),
+         "wallet": ("ask", N_("Ask the central service"))}
 DEVICE_TITLES = {"idcard": N_("ID card reader"), "mrz": N_("Passport reader"), "camera": N_("Camera"),
-                 "scanner": N_("Code scanner"), "printer": N_("Receipt printer"), "payment": N_("Card terminal")}
+                 "scanner": N_("Code scanner"), "printer": N_("Receipt printer"), "payment": N_("Card terminal"),
+                 "wallet": N_("Payment codes (central service)")}
 
 
 class MaintenanceScreen(KioskScreen):
