@@ -36,7 +36,7 @@ from typing import Literal, Protocol
 
 from drivers.payment.crashpoint import crash_point
 from kiosk.services.api_errors import ApiError, ConflictError
-from kiosk.services.api_types import CodePayment
+from kiosk.services.api_types import CodePayment, PaymentMethods
 from kiosk.services.payment_journal import (
     APPROVED,
     ATTACHED,
@@ -83,7 +83,7 @@ class CodeCentral(Protocol):
 
     def code_payments(self, day: date) -> list[CodePayment]: ...
 
-    def payment_methods(self) -> object: ...
+    def payment_methods(self) -> PaymentMethods: ...
 
 
 def code_ref(application_no: str, attempt: int) -> str:

@@ -26,7 +26,12 @@ from typing import Any, Self
 from drivers.contract import OK, DeviceHealth, Listener, Listeners
 from kiosk.config import KioskConfig
 from kiosk.services.api_errors import ApiError
-from kiosk.services.code_payments import CodePaymentHealthChanged, CodePaymentOutcome, CodePaymentService
+from kiosk.services.code_payments import (
+    CodePaymentHealthChanged,
+    CodePaymentOutcome,
+    CodePaymentService,
+    CodePaymentWaiting,
+)
 from kiosk.services.device_registration import DeviceRegistration
 from kiosk.services.service_kit import ServiceKit
 from kiosk.session import commands as c
@@ -93,8 +98,8 @@ class WalletPayments:
             self._post(e.CodeRefused(number, attempt, "blocked"))
             return
 
-        def on_waiting(waiting: object) -> None:
-            self._post(e.CodePaymentWaiting(number, attempt, str(getattr(waiting, "wallet", ""))))
+        def on_waiting(waiting: CodePaymentWaiting) -> None:
+            self._post(e.CodePaymentWaiting(number, attempt, waiting.wallet))
 
         outcome = self.codes.pay(number, command.amount_fen, command.payment_code, on_waiting=on_waiting)
         self._post(answer(command, outcome))
@@ -106,8 +111,10 @@ class WalletPayments:
     # -- health -----------------------------------------------------------------------------------
     def health(self, reported: DeviceHealth) -> DeviceHealth:
         """The gateway as last learnt, made unusable whenever the code payments would refuse."""
-        if reported == DISABLED or self.codes is None:
-            return reported if reported == DISABLED else NO_CENTRAL
+        if reported == DISABLED:
+            return DISABLED
+        if self.codes is None:
+            return NO_CENTRAL
         own = self.codes.health
         details = tuple(dict.fromkeys((*own.details, *reported.details, *self._central.details)))
         usable = self.codes.accepting_payments and reported.usable and self._central.usable
@@ -135,7 +142,7 @@ class WalletPayments:
             log.warning("wallet: the central service did not say whether it takes payment codes: %s",
                         type(exc).__name__)
             return NO_CENTRAL
-        return OK if getattr(methods, "code_payments", False) else NO_GATEWAY
+        return OK if methods.code_payments else NO_GATEWAY
 
     # -- maintenance ------------------------------------------------------------------------------
     def ask(self) -> tuple[bool, str]:

@@ -214,7 +214,7 @@ STEPS: Mapping[Step, StepSpec] = MappingProxyType({
         e.PaymentApproved: on(payment.payment_approved, *PAID_WAY),
         e.PaymentDeclined: on(payment.payment_declined, S.PAY_DECLINED),
         e.PaymentUnknown: on(payment.payment_unknown, S.PAY_UNKNOWN),
-        e.Cancel: on(payment.cancel_code_charge, S.PAY_CODE_WAIT),
+        e.Cancel: on(payment.cancel_charging, S.PAY_CODE_WAIT),
         e.Timeout: on(payment.payment_not_answering, S.PAY_UNKNOWN),
     }, v.pay_code_view, inactivity=None, watchdog=240.0, back=False, back_target=False,
         cancel=CancelMode.STOP_TERMINAL),
@@ -226,7 +226,7 @@ STEPS: Mapping[Step, StepSpec] = MappingProxyType({
         e.PaymentApproved: on(payment.payment_approved, *PAID_WAY),
         e.PaymentDeclined: on(payment.payment_declined, S.PAY_DECLINED),
         e.PaymentUnknown: on(payment.payment_unknown, S.PAY_UNKNOWN),
-        e.Cancel: on(payment.cancel_on_terminal, S.PAY),
+        e.Cancel: on(payment.cancel_charging, S.PAY),
         e.Timeout: on(payment.payment_not_answering, S.PAY_UNKNOWN),
     }, v.pay_view, inactivity=None, watchdog=180.0, back=False, back_target=False, cancel=CancelMode.STOP_TERMINAL),
     S.PAY_DECLINED: StepSpec("pay_declined", {

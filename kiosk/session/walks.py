@@ -138,6 +138,19 @@ def _apply_start() -> tuple[Move, ...]:
             Move(e.DevicesChecked({d: OK for d in APPLY_DEVICES}), what="devices checked"))
 
 
+def _hkmo_to_the_money() -> tuple[Move, ...]:
+    """An HK/Macao endorsement up to the application recorded (the ways to pay come next)."""
+    return (*_apply_start(),
+            Move(e.IdCardRead(ADULT), what="ID card read", read=True),
+            Move(e.ItemsChosen((ItemChoice("hkmo_endorsement"),)), 2, what="choose: endorsement tile + next"),
+            Move(e.FormSubmitted(FORM), 2, ("mobile", "emergency_name", "emergency_phone"),
+                 what="form: occupation chip + next"),
+            Move(e.CollectionChosen("pickup"), 1, what="collection: pick up at the hall"),
+            Move(consent, 1, what="review: agree and pay"),
+            Move(e.DevicesChecked({d: OK for d in PAY_DEVICES}), what="devices checked before paying"),
+            Move(recorded, what="application recorded (awaiting payment)"))
+
+
 def _pay_and_finish() -> tuple[Move, ...]:
     return (Move(e.DevicesChecked({d: OK for d in PAY_DEVICES}), what="devices checked before paying"),
             Move(recorded, what="application recorded (awaiting payment)"),
@@ -252,15 +265,7 @@ def walks(catalogue: Catalogue) -> tuple[Walk, ...]:
             Move(current_timeout, what="done: returns by itself"),
         )),
         Walk("apply_hkmo_code", "Apply: HK/Macao endorsement paid with a WeChat Pay payment code", (
-            *_apply_start(),
-            Move(e.IdCardRead(ADULT), what="ID card read", read=True),
-            Move(e.ItemsChosen((ItemChoice("hkmo_endorsement"),)), 2, what="choose: endorsement tile + next"),
-            Move(e.FormSubmitted(FORM), 2, ("mobile", "emergency_name", "emergency_phone"),
-                 what="form: occupation chip + next"),
-            Move(e.CollectionChosen("pickup"), 1, what="collection: pick up at the hall"),
-            Move(consent, 1, what="review: agree and pay"),
-            Move(e.DevicesChecked({d: OK for d in PAY_DEVICES}), what="devices checked before paying"),
-            Move(recorded, what="application recorded (awaiting payment)"),
+            *_hkmo_to_the_money(),
             Move(e.PaymentMethodChosen("code"), 1, what="pay method: payment code"),
             Move(e.QrScanned(WECHAT_CODE), what="the phone's payment code under the scanner (no tap)"),
             Move(lambda s: e.CodePaymentWaiting(APPLICATION_NO, s.data.attempt, "wechat"),
@@ -272,15 +277,7 @@ def walks(catalogue: Catalogue) -> tuple[Walk, ...]:
             Move(current_timeout, what="done: returns to the attract screen by itself"),
         ), methods=ALL_METHODS),
         Walk("apply_hkmo_counter", "Apply: HK/Macao endorsement, to be paid in cash at the counter", (
-            *_apply_start(),
-            Move(e.IdCardRead(ADULT), what="ID card read", read=True),
-            Move(e.ItemsChosen((ItemChoice("hkmo_endorsement"),)), 2, what="choose: endorsement tile + next"),
-            Move(e.FormSubmitted(FORM), 2, ("mobile", "emergency_name", "emergency_phone"),
-                 what="form: occupation chip + next"),
-            Move(e.CollectionChosen("pickup"), 1, what="collection: pick up at the hall"),
-            Move(consent, 1, what="review: agree and pay"),
-            Move(e.DevicesChecked({d: OK for d in PAY_DEVICES}), what="devices checked before paying"),
-            Move(recorded, what="application recorded (awaiting payment)"),
+            *_hkmo_to_the_money(),
             Move(e.PaymentMethodChosen("counter"), 1, what="pay method: at the counter (cash)"),
             Move(e.CounterPaymentFiled(APPLICATION_NO), what="filed: awaiting payment at the counter"),
             Move(e.ReceiptPrinted(), what="receipt printed (amount to pay and the counter's barcode)"),

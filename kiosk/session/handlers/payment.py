@@ -134,18 +134,6 @@ def code_waiting(s: Moves, event: e.CodePaymentWaiting) -> None:
     s.show()
 
 
-def cancel_code_charge(s: Moves, event: e.Cancel) -> None:
-    """Cancel while a code charge runs: ask the service to stop waiting for the phone and cancel
-    (once per attempt); the session waits for the charge's own answer."""
-    data = s.data
-    if data.abort_requested != data.attempt:
-        data.abort_requested = data.attempt
-        assert data.application_no is not None
-        s.emit(c.AbortCodeCharge(data.application_no, data.attempt))
-    data.notice = "cancelling_payment"
-    s.show()
-
-
 def other_way(s: Moves, event: e.OtherWayToPay) -> None:
     """After a decline, or instead of scanning: the ways to pay again (never after an unknown
     outcome, and only while there is another way)."""
@@ -227,17 +215,21 @@ def payment_not_answering(s: Moves, event: e.Timeout) -> None:
     outcome_unknown(s)
 
 
-def cancel_on_terminal(s: Moves, event: e.Cancel) -> None:
-    """Cancel while the terminal is charging: ask it to stop (once per attempt) and wait for its
-    answer; the session never abandons an application whose charge may still complete."""
+def cancel_charging(s: Moves, event: e.Cancel) -> None:
+    """Cancel while a charge runs (the card terminal's, or a payment code's while the phone is
+    asked): ask it to stop (once per attempt) and wait for its answer; the session never abandons
+    an application whose charge may still complete. Pressed again on the card: the terminal's own
+    Cancel key is the way (a code charge has none)."""
     data = s.data
+    assert data.application_no is not None
+    code = data.payment_method == "code"
     if data.abort_requested != data.attempt:
         data.abort_requested = data.attempt
-        assert data.application_no is not None
-        s.emit(c.AbortCharge(data.application_no, data.attempt))
+        abort = c.AbortCodeCharge if code else c.AbortCharge
+        s.emit(abort(data.application_no, data.attempt))
         data.notice = "cancelling_payment"
     else:
-        data.notice = "cancel_on_terminal"
+        data.notice = "cancelling_payment" if code else "cancel_on_terminal"
     s.show()
 
 
