@@ -86,6 +86,11 @@ class CodeCentral(Protocol):
     def payment_methods(self) -> PaymentMethods: ...
 
 
+CENTRAL_RESOLVING = frozenset({"charging", "unknown"})
+"""Central states that its own recovery resolves (it asks the gateway): recovery waits for them
+rather than cancelling. "paying" is different: someone is confirming on a phone nobody watches now."""
+
+
 def code_ref(application_no: str, attempt: int) -> str:
     """``{application_no}W{n}``: the reference of code payment attempt ``n`` (also the gateway's order id)."""
     if not 1 <= attempt <= MAX_ATTEMPTS:
@@ -431,6 +436,11 @@ class CodePaymentService:
             if entry.in_doubt:
                 if not self._reachable:
                     raise _Unreachable(f"{entry.ecr_ref}: still unknown")
+                if answer is not None and answer.state in CENTRAL_RESOLVING:
+                    # The central service is itself finding out (its write-ahead row after its own
+                    # restart, or a gateway that has not answered): a cancel now would race its answer
+                    # and reverse a charge the application could keep. Ask again next round.
+                    return entry, action + "; the central service is still resolving it"
                 entry = self._cancel_in_doubt(entry)
                 action += "; cancelled"
                 if entry.in_doubt:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -241,6 +242,55 @@ def test_start_up_recovery_cancels_a_charge_still_being_confirmed(kiosk: Kiosk, 
     report = kiosk.service.start()
     assert report.unresolved == () and kiosk.journal.get(f"{no}W1").state == DECLINED  # type: ignore[union-attr]
     assert sim_charged(simulator) == []
+
+
+class StillResolving:
+    """The live central API, except that its first answers about a reference say "charging": what a
+    restarted central service says while its own recovery is asking the gateway about its
+    write-ahead row. Records every cancel the kiosk sends."""
+
+    def __init__(self, api: Any, resolving_answers: int) -> None:
+        self.api = api
+        self.resolving_answers = resolving_answers
+        self.cancels: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.api, name)
+
+    def query_code_payment(self, reference: str) -> Any:
+        answer = self.api.query_code_payment(reference)
+        if self.resolving_answers and answer is not None:
+            self.resolving_answers -= 1
+            return replace(answer, state="charging")
+        return answer
+
+    def cancel_code_payment(self, reference: str) -> Any:
+        self.cancels.append(reference)
+        return self.api.cancel_code_payment(reference)
+
+
+def test_recovery_waits_while_the_central_service_resolves_its_own_row(kiosk: Kiosk,
+                                                                       simulator: SimulatorServer) -> None:
+    """A charge the gateway took while the central service died: after its restart the central
+    service answers "charging" until it has asked the gateway. Cancelling then would race that answer
+    and reverse a payment the application can keep; recovery asks again instead, then attaches it."""
+    no = kiosk.application()
+    ref = f"{no}W1"
+    kiosk.journal.begin(ecr_ref=ref, application_no=no, kind="sale", attempt=1, amount_fen=13500,
+                        method="code", wallet="wechat")
+    assert kiosk.api.charge_code(ref, no, 13500, WECHAT).state == "paid"
+    kiosk.journal.mark_unknown(ref, "the central service died before answering")
+    central = StillResolving(kiosk.api, resolving_answers=2)
+    service = CodePaymentService(central, kiosk.journal, kiosk.outbox, poll_interval=3.0, pay_timeout=60.0,
+                                 monotonic=kiosk.time.monotonic, wait=kiosk.time.wait)
+    for _ in range(2):
+        report = service.recover()
+        assert report.unresolved == (ref,) and "still resolving" in report.items[0].action
+        assert service.health.state != "ok"  # no new code payment while this one is in doubt
+    report = service.recover()
+    assert report.unresolved == () and kiosk.journal.get(ref).state == ATTACHED  # type: ignore[union-attr]
+    assert central.cancels == [] and sim_charged(simulator) == [ref]
+    assert kiosk.outbox.payment_state(no) == "paid"
 
 
 # -- refusals, reconciliation, counter -----------------------------------------------------------------
