@@ -252,3 +252,43 @@ def test_only_pickup_receipts_tell_how_to_collect(postal: bool, says_collect: bo
     assert ("凭回执和身份证领取证件" in text) == says_collect
     assert ("证件制作完成后将邮寄至上述地址。" in text) == postal
     sim.close()
+
+
+# -- the way it was paid -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_a_counter_receipt_carries_a_code128_the_counter_scans(printer: PrinterSimulator, language: str) -> None:
+    """Not paid yet: the counter's scanner reads the application number from the bar code, on
+    either paper width, and the progress QR is still there."""
+    from kiosk.services.printing.layouts import CardPayment
+
+    receipt = specimen_receipt(NOW, language)  # type: ignore[arg-type]
+    receipt = replace(receipt, payment=CardPayment(receipt.total_fen, "", "", "", receipt.application_no, NOW,
+                                                   method="counter"))
+    page = print_out(printer, receipt_commands(receipt, HALL, paper_width_dots=printer.width))
+    found = sorted((str(r.format), r.text) for r in zxingcpp.read_barcodes(page.image()))
+    assert found == [("Code 128", receipt.application_no), ("QR Code", receipt.progress_payload)]
+    assert page.barcodes == (receipt.application_no,)
+    said = ((("未付款", "缴费窗口扫此条码")) if language == "zh_CN"
+            else ("Not paid yet", "The counter scans this bar code"))
+    assert all(words in page.text.replace("\n", " ") for words in said)
+
+
+@pytest.mark.parametrize(("language", "name"), [("zh_CN", "微信支付"), ("en", "WeChat Pay")])
+def test_a_code_receipt_names_the_wallet_in_the_applicants_language(language: str, name: str) -> None:
+    from kiosk.services.printing.receipt_building import application_receipt
+    from kiosk.session import commands as c
+    from tests.kiosk.outbox_fixtures import domain_application
+
+    application = domain_application()
+    command = c.PrintReceipt("KIOSK0012611280007", application.fees, "pickup", application.expected_ready,
+                             "EEK1:KIOSK0012611280007:K3VQ7D2MXAJ5PZ4RBN6WYT3GHE", language=language,
+                             payment={"method": "code", "ecr_ref": "KIOSK0012611280007W1", "amount_fen": 13500,
+                                      "wallet": "wechat", "code_masked": "1345************89",
+                                      "gateway_txn_id": "4200001234202611281234567890"})
+    receipt = application_receipt(command, application, NOW)
+    assert receipt.payment.method == "code" and receipt.payment.card_number == f"{name} 1345************89"
+    sim = PrinterSimulator()
+    page = print_out(sim, receipt_commands(receipt, HALL))
+    sim.close()
+    assert name in page.text and "4200001234202611281234567890" in page.text

@@ -29,6 +29,7 @@ from drivers.printer.protocol import (
 )
 from kiosk import regions
 from kiosk.domain.application import Application, PostalAddress
+from kiosk.domain.payment_method import receipt_payment
 from kiosk.domain.person import Person
 from kiosk.services.printing.layouts import (
     ApplicationReceipt,
@@ -89,7 +90,9 @@ def application_receipt(command: PrintReceipt, application: Application | None,
     method = str(payment.get("method") or "card")
     amount = int(payment.get("amount_fen") or command.fees.total_fen)  # type: ignore[call-overload]
     if method == "code":
-        wallet = f"{payment.get('wallet') or ''} {payment.get('code_masked') or ''}".strip()
+        view = receipt_payment(payment, amount_fen=amount)
+        name = view.wallet_en if slip_language(command.language).startswith("en") else view.wallet_zh
+        wallet = f"{name} {payment.get('code_masked') or ''}".strip()
         card = CardPayment(amount_fen=amount, card_number=wallet, trace_no="",
                            reference_no=str(payment.get("gateway_txn_id") or ""),
                            order_ref=str(payment.get("ecr_ref") or ""), paid_at=issued_at, method="code")
