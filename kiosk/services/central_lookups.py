@@ -23,7 +23,7 @@ from kiosk.domain.person import Person
 from kiosk.domain.progress_code import InvalidApplicationNumber, InvalidProgressCode
 from kiosk.services.api import ApiClient
 from kiosk.services.api_errors import ApiError, ConflictError, NetworkError, NotFound, TransientError
-from kiosk.services.api_types import Progress, ReusablePhoto
+from kiosk.services.api_types import FiledOnSite, Progress, ReusablePhoto
 from kiosk.services.api_types import Slot as CentralSlot
 from kiosk.services.photo_store import PhotoStore
 from kiosk.services.printing.receipt_building import SlotTimes
@@ -43,11 +43,20 @@ def _offline_or(reason: str, exc: ApiError) -> str:
     return "offline" if isinstance(exc, TransientError) else reason
 
 
+def _payment_kind(method: str | None) -> str:
+    """The service's payment method on a timeline entry as the timeline shows it: a wallet's name
+    (wechat, alipay, unionpay) is a code payment; an unknown word shows nothing."""
+    if method in ("wechat", "alipay", "unionpay", "code"):
+        return "code"
+    return method if method in ("card", "cash", "counter") else ""
+
+
 def progress_found(progress: Progress) -> e.ProgressFound:
     """The session's event for a progress answer. ``items`` are the fee-line codes filed
     (``hkmo_permit``, ``hkmo_endorsement:G:HK:single_3m``: the base item code before the first
     colon is the catalogue's), in filing order, with the service's names for them."""
-    stages = tuple(e.ProgressStage(entry.stage, entry.at, entry.tracking_no or entry.reason or "")
+    stages = tuple(e.ProgressStage(entry.stage, entry.at, entry.tracking_no or entry.reason or "",
+                                   _payment_kind(entry.payment_method))
                    for entry in progress.timeline)
     collection = progress.collection_method if progress.collection_method in ("pickup", "postal") else None
     filed = [item for item in progress.items if item.code]
@@ -61,7 +70,10 @@ def lookup_progress(api: ApiClient | None, command: c.LookupProgress) -> e.Event
         return e.ProgressNotFound("offline")
     try:
         if command.qr_payload is not None:
-            progress = api.progress(command.qr_payload)
+            answer = api.progress_or_filed_on_site(command.qr_payload)
+            if isinstance(answer, FiledOnSite):
+                return e.ProgressNotFound("filed_on_site")
+            progress = answer
         elif command.application_no and command.verification:
             progress = api.progress_by_number(command.application_no, command.verification)
         else:

@@ -26,6 +26,7 @@ NOTICE_CODES: dict[str, str] = {
     "finishing_receipt": "record / print: paid, so the receipt is finished before leaving",
     "invalid_code": "progress_entry: not a receipt QR code",
     "not_found": "progress_entry: no such application (or wrong verification)",
+    "filed_on_site": "progress_entry: filed at an outreach station; its batch has not reached the service yet",
     "offline": "progress_entry: the central service cannot be reached",
     "printer_unavailable": "progress_timeline: no slip can be printed",
     "no_slots": "appt_slots: no free slots",

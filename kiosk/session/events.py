@@ -462,6 +462,7 @@ class ProgressStage:
     stage: str
     at: datetime | None = None
     detail: str = ""   # e.g. the postal tracking number for ``posted``
+    payment: str = ""  # how the fee was paid, where this stage is the payment: card / code / cash / counter
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -484,9 +485,10 @@ class ProgressFound(Event):
 @dataclass(frozen=True)
 class ProgressNotFound(Event):
     """Services: ``reason``: ``not_found`` (no such application or wrong verification: the same
-    answer, so nothing leaks), ``invalid_code`` (not a receipt QR code), ``offline``."""
+    answer, so nothing leaks), ``invalid_code`` (not a receipt QR code), ``offline``,
+    ``filed_on_site`` (an outreach station's receipt whose batch has not reached the service yet)."""
 
-    reason: Literal["not_found", "invalid_code", "offline"]
+    reason: Literal["not_found", "invalid_code", "offline", "filed_on_site"]
 
 
 @dataclass(frozen=True)

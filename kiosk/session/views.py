@@ -348,7 +348,8 @@ def progress_timeline_view(s: SessionView) -> View:
         "application_no": progress.application_no,
         "items": list(progress.items),
         "item_names": progress_item_names(s, progress),
-        "stages": [{"stage": s.stage, "at": s.at.isoformat() if s.at else None, "detail": s.detail}
+        "stages": [{"stage": s.stage, "at": s.at.isoformat() if s.at else None, "detail": s.detail,
+                    "payment": s.payment}
                    for s in progress.stages],
         "expected_ready": progress.expected_ready.isoformat() if progress.expected_ready else None,
         "collection": progress.collection,

@@ -18,6 +18,8 @@ NOTICES = {
     "finishing_receipt": N_("Your payment went through, so we are finishing your receipt before you leave."),
     "invalid_code": N_("This is not a receipt QR code from this hall. Please scan the code on your receipt."),
     "not_found": N_("No application matches. Please check the number and the last four characters of your ID."),
+    "filed_on_site": N_("Filed on site, not yet received: your application was taken by an outreach team and "
+                        "will show here once their records reach the hall."),
     "offline": N_("The service cannot be reached at the moment. Please try again later or ask at the counter."),
     "printer_unavailable": N_("The printer is not available, so no slip can be printed now."),
     "no_slots": N_("There are no free times at the moment. Please try again later or ask at the counter."),

@@ -35,13 +35,15 @@ class Kiosk:
 
 
 @contextlib.contextmanager
-def assembled_kiosk(tmp_path: Path, seed: Callable[[CentralHarness], None] | None = None) -> Iterator[Kiosk]:
-    """A started kiosk against a live central service (``seed`` adds records to it first)."""
+def assembled_kiosk(tmp_path: Path, seed: Callable[[CentralHarness], None] | None = None, *,
+                    extra: str = "") -> Iterator[Kiosk]:
+    """A started kiosk against a live central service (``seed`` adds records to it first; ``extra``
+    is more site configuration, e.g. ``[payments]`` switches)."""
     with live_central(tmp_path / "central") as central:
         assert central.server is not None
         if seed is not None:
             seed(central)
-        config = kiosk_config(tmp_path / "kiosk", central_url=central.server.url)
+        config = kiosk_config(tmp_path / "kiosk", central_url=central.server.url, extra=extra)
         session = Session.from_config(config, datetime.now, known_region=lambda code: bool(regions.find(code)))
         driver = SessionDriver(session)
         runtime = build_runtime(config, driver.post)

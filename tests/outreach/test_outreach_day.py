@@ -37,7 +37,10 @@ from kiosk.config import REPO_ROOT
 from kiosk.outreach.service import OutreachStation, open_store
 from kiosk.services.api import ApiClient
 from kiosk.services.api_types import FiledOnSite, Progress
+from kiosk.services.central_lookups import lookup_progress
 from kiosk.services.payment_journal import ATTACHED, PaymentJournal
+from kiosk.session.commands import LookupProgress
+from kiosk.session.events import ProgressFound, ProgressNotFound
 from tests.central.harness import KIOSK_ID, KIOSK_SECRET
 from tests.crash.test_payment_crash import TerminalProcess
 from tests.outreach.harness import (
@@ -165,6 +168,8 @@ def test_a_day_of_thirty_with_two_kills_then_file_and_network_meet_without_dupli
         register_station(central, config)
         kiosk = central.client(KIOSK_ID, KIOSK_SECRET)
         assert kiosk.progress_or_filed_on_site(receipts[numbers[0]]) == FiledOnSite(numbers[0])
+        scanned = LookupProgress(qr_payload=receipts[numbers[0]])  # the receipt at a walk-up kiosk
+        assert lookup_progress(kiosk, scanned) == ProgressNotFound("filed_on_site")
         assert central.server is not None
         api = ApiClient(central.server.url, STATION_ID, bytes.fromhex(STATION_SECRET))
         half = station.sync(api, batch_id, limit=12)
@@ -186,6 +191,8 @@ def test_a_day_of_thirty_with_two_kills_then_file_and_network_meet_without_dupli
         # -- what the central service holds ------------------------------------------------------
         progress = kiosk.progress_or_filed_on_site(receipts[numbers[0]])
         assert isinstance(progress, Progress) and progress.stage == "received"
+        found = lookup_progress(kiosk, scanned)
+        assert isinstance(found, ProgressFound) and found.stages[-1].stage == "received"
         photo_hashes = {a.application_no: a.photo_sha256 for a in store.applications(batch_id)}
         modes = {a.application_no: a.payment_mode for a in store.applications(batch_id, state="filed")}
         with central.central.database.read() as session:

@@ -12,6 +12,7 @@ from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.timeline import TimelineRow
 
 STAGES = {
+    "awaiting_payment": N_("Filed: to be paid at the counter"),
     "received": N_("Application received"),
     "under_review": N_("Under review"),
     "approved": N_("Approved"),
@@ -22,6 +23,11 @@ STAGES = {
     "rejected": N_("Not approved: please contact the counter"),
 }
 ORDER = ("received", "under_review", "approved", "in_production")
+PAID_BY = {
+    "card": N_("Paid by bank card"),
+    "code": N_("Paid by mobile payment code"),
+    "cash": N_("Paid in cash at the counter"),
+}
 
 
 class ProgressTimelineScreen(KioskScreen):
@@ -37,6 +43,9 @@ class ProgressTimelineScreen(KioskScreen):
             when = format_datetime(field(stage, "at"), app.lang) if field(stage, "at") else ""
             if code == "posted" and detail:
                 detail = app.trf("Tracking number: {number}", number=detail)
+            paid = PAID_BY.get(str(field(stage, "payment") or ""))
+            if paid:
+                detail = "\n".join(part for part in (app.tr(paid), detail) if part)
             box.add_widget(TimelineRow(title=app.tr(STAGES.get(code, code)), when=when, detail=detail,
                                        state="current" if index == len(stages) - 1 else "done",
                                        last=False))
