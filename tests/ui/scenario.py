@@ -208,7 +208,7 @@ class Walk:
         """On the progress entry screen: a receipt scanned, the central service's timeline back."""
         self.answer(ev.QrScanned("PAYLOAD"))
         self.last(c.LookupProgress)
-        stages = (ProgressStage("received", datetime(2026, 11, 20, 9, 12)),
+        stages = (ProgressStage("received", datetime(2026, 11, 20, 9, 12), payment="card"),
                   ProgressStage("under_review", datetime(2026, 11, 21, 14, 3)),
                   ProgressStage("approved", datetime(2026, 11, 24, 10, 40)))
         self.answer(ev.ProgressFound("KIOSK0012611200003", ("hkmo_endorsement:G:HK:single_3m",), stages,

@@ -4,6 +4,7 @@ scanned and confirmed on the phone, a receipt QR refused at the scanner, and pay
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,25 @@ def test_paying_at_the_counter(choice, pilot) -> None:
     assert printed.payment["method"] == "counter" and printed.payment["amount_fen"] == printed.fees.total_fen
     assert not choice.sink.of(c.Charge) and not choice.sink.of(c.ChargeCode)
     assert not choice.sink.of(c.MarkPaid)  # nothing is paid until the counter takes the cash
+
+
+def texts(pilot) -> str:
+    return "\n".join(str(w.text) for w in pilot.widgets() if isinstance(getattr(w, "text", None), str))
+
+
+def test_the_timeline_says_how_it_was_paid_and_an_outreach_receipt_is_not_lost(choice, pilot) -> None:
+    walk = Walk(choice)
+    walk.progress_entry()
+    walk.answer(ev.QrScanned("EEK1:OUTR0126112800070:AAAQEAYEAUDAOCAJBIFQYDIOB4"))
+    walk.last(c.LookupProgress)
+    walk.answer(ev.ProgressNotFound("filed_on_site"), "progress_entry")
+    pilot.wait_until(lambda: "现场受理，尚未送达" in texts(pilot), 15, "the filed-on-site notice")
+    pilot.screenshot(SHOTS / "progress_filed_on_site.png")
+    walk.answer(ev.QrScanned("EEK1:KIOSK0012611280007:AAAQEAYEAUDAOCAJBIFQYDIOB4"))
+    walk.last(c.LookupProgress)
+    stages = (ev.ProgressStage("awaiting_payment", datetime(2026, 11, 28, 9, 12)),
+              ev.ProgressStage("received", datetime(2026, 11, 28, 9, 40), payment="cash"))
+    walk.answer(ev.ProgressFound(NUMBER, ("passport",), stages, date(2026, 12, 9), "pickup"), "progress_timeline")
+    pilot.wait_until(lambda: "已在窗口现金缴费" in texts(pilot), 15, "the way it was paid")
+    assert "已受理，待窗口缴费" in texts(pilot)
+    pilot.screenshot(SHOTS / "progress_paid_in_cash.png")
