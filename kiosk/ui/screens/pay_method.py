@@ -12,6 +12,7 @@ from kiosk.session import events as ev
 from kiosk.ui.formatting import format_money
 from kiosk.ui.i18n_names import N_
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.widgets.pay_pictures import PaymentPicture  # noqa: F401  (used by the .kv)
 
 TILES = {
     "card": (N_("Bank card"), N_("Insert, tap or swipe your card on the terminal to the right.")),
