@@ -21,10 +21,16 @@ PAYMENT_METHODS = ("card", "code", "counter")
 
 PAYMENT_METHOD_DEVICES: dict[str, tuple[str, ...]] = {
     "card": ("payment",),            # the bank-card terminal
-    "code": ("wallet", "scanner"),   # the wallet's payment code, read by the scanner
+    "code": ("wallet",),             # the wallet's payment code, charged by the central service
     "counter": (),                   # cash at the counter: only the receipt, which needs the printer
 }
 """The devices each way to pay needs (besides the printer every receipt needs)."""
+
+PAYMENT_METHOD_READERS: dict[str, tuple[str, ...]] = {
+    "code": ("scanner", "camera"),   # the serial scanner, or the camera's QR reading as the fallback
+}
+"""Devices of which a way to pay needs any one: a payment code is read by the scanner, or, when the
+scanner is down, by the camera (a wallet shows the same number as a QR code)."""
 
 ESSENTIAL_APPLY_DEVICES = ("idcard", "camera", "printer")
 """Needed by every application, whatever way it is paid."""
@@ -37,8 +43,10 @@ PAY_DEVICES = ("printer", "payment", "wallet", "scanner")
 """Checked again just before paying: nobody pays for a receipt that cannot be printed, and only the
 ways to pay whose devices work are offered."""
 
-__all__ = ["APPLY_DEVICES", "BLOCKING_DETAILS", "DEVICES", "ESSENTIAL_APPLY_DEVICES", "OFFLINE", "PAYMENT_METHODS",
-           "PAYMENT_METHOD_DEVICES", "PAY_DEVICES", "DeviceHealth", "payment_problems", "unusable", "usable_methods"]
+__all__ = [
+    "APPLY_DEVICES", "BLOCKING_DETAILS", "DEVICES", "ESSENTIAL_APPLY_DEVICES", "OFFLINE", "PAYMENT_METHODS",
+    "PAYMENT_METHOD_DEVICES", "PAYMENT_METHOD_READERS", "PAY_DEVICES", "DeviceHealth", "payment_problems",
+    "unusable", "usable_methods"]
 
 
 def unusable(health: Mapping[str, DeviceHealth], devices: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -56,7 +64,15 @@ def unusable(health: Mapping[str, DeviceHealth], devices: Iterable[str]) -> tupl
 def usable_methods(health: Mapping[str, DeviceHealth], methods: Iterable[str]) -> tuple[str, ...]:
     """Those of ``methods`` (the site's) whose devices can be used now, in the screen's order."""
     wanted = set(methods)
-    return tuple(m for m in PAYMENT_METHODS if m in wanted and not unusable(health, PAYMENT_METHOD_DEVICES[m]))
+    return tuple(m for m in PAYMENT_METHODS if m in wanted and not _method_problems(health, m))
+
+
+def _method_problems(health: Mapping[str, DeviceHealth], method: str) -> tuple[tuple[str, str], ...]:
+    problems = unusable(health, PAYMENT_METHOD_DEVICES[method])
+    readers = PAYMENT_METHOD_READERS.get(method, ())
+    if readers and len(unusable(health, readers)) == len(readers):
+        problems += unusable(health, readers[:1])  # no reader at all: the scanner's problem is the reason
+    return problems
 
 
 def payment_problems(health: Mapping[str, DeviceHealth], methods: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -65,4 +81,4 @@ def payment_problems(health: Mapping[str, DeviceHealth], methods: Iterable[str])
     methods = tuple(m for m in PAYMENT_METHODS if m in set(methods))
     if not methods or usable_methods(health, methods):
         return ()
-    return unusable(health, PAYMENT_METHOD_DEVICES[methods[0]]) or (("payment", "offline"),)
+    return _method_problems(health, methods[0]) or (("payment", "offline"),)

@@ -26,7 +26,7 @@ from kiosk.session import events as e
 from kiosk.session import views as v
 from kiosk.session.context import Moves, SessionView
 from kiosk.session.data import SessionData
-from kiosk.session.devices import APPLY_DEVICES, PAY_DEVICES
+from kiosk.session.devices import APPLY_DEVICES, PAY_DEVICES, unusable
 from kiosk.session.handlers import apply, appointment, common, foreigner, payment, progress, survey
 from kiosk.session.steps import Step
 
@@ -115,6 +115,10 @@ GUARDIAN_ID_READER = DeviceUse("idcard", lambda s: c.StartIdReader("guardian"), 
 MRZ_READER = DeviceUse("mrz", lambda s: c.StartMrzReader(), c.StopMrzReader())
 CAMERA = DeviceUse("camera", lambda s: c.StartCamera(), c.StopCamera())
 SCANNER = DeviceUse("scanner", lambda s: c.StartScanner(use_camera=s.scan_with_camera), c.StopScanner())
+CODE_SCANNER = DeviceUse("scanner", lambda s: c.StartScanner(use_camera=s.scan_with_camera
+                                                             or bool(unusable(s.health, ("scanner",)))),
+                         c.StopScanner())
+"""A payment code: the camera reads it as well where the site says so, or when the scanner is down."""
 
 S = Step
 PAID_WAY = (S.RECORD,)
@@ -207,7 +211,7 @@ STEPS: Mapping[Step, StepSpec] = MappingProxyType({
     S.PAY_CODE: StepSpec("pay_code", {
         e.QrScanned: on(payment.code_scanned, S.PAY_CODE_WAIT),
         e.OtherWayToPay: on(payment.other_way, S.PAY_METHOD, S.PAY_CODE),
-    }, v.pay_code_view, inactivity=90.0, back=False, back_target=False, device=SCANNER),
+    }, v.pay_code_view, inactivity=90.0, back=False, back_target=False, device=CODE_SCANNER),
     S.PAY_CODE_WAIT: StepSpec("pay_code", {
         e.CodeRefused: on(payment.code_refused, S.PAY_CODE, S.PAY_DECLINED),
         e.CodePaymentWaiting: on(payment.code_waiting, S.PAY_CODE_WAIT),
