@@ -173,7 +173,7 @@ class ServiceExecutor:
         fan_out = self._fan_out.get(type(command))
         if fan_out is not None:
             for lane, handler in fan_out.items():
-                self._queue(lane, command, handler)
+                self._queue(lane, command, handler, essential=True)  # never refused: a stuck lane wipes later
             return
         route = self._routes.get(type(command))
         if route is None:
@@ -181,7 +181,7 @@ class ServiceExecutor:
             return
         self._queue(route[0], command, route[1])
 
-    def _queue(self, lane: str, command: Any, handler: Handler) -> None:
+    def _queue(self, lane: str, command: Any, handler: Handler, *, essential: bool = False) -> None:
         def job() -> None:
             try:
                 handler(command)
@@ -189,7 +189,7 @@ class ServiceExecutor:
                 log.exception("executor: %s failed", type(command).__name__)
                 self._fail(command)
 
-        if not self.lanes[lane].submit(job):
+        if not self.lanes[lane].submit(job, essential=essential):
             log.error("executor: %s refused by lane %s", type(command).__name__, lane)
             self._fail(command)
 

@@ -8,7 +8,9 @@ Why lanes and not a pool: the session's commands for one device must not overtak
 
 A full queue refuses new work at once (``submit`` returns False) instead of growing without bound:
 the executor then answers the command with its failure event, so the session never waits for
-work that was never queued.
+work that was never queued. Except for *essential* jobs (``submit(job, essential=True)``: the
+session end's device release and privacy wipe): those are never refused for a full queue, and run
+in order behind what was queued before them. A stuck device must not keep the last person's data.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ class Lane:
 
     def __init__(self, name: str, *, maxsize: int = 64) -> None:
         self.name = name
-        self._queue: queue.Queue[Job | None] = queue.Queue(maxsize)
+        self._maxsize = maxsize
+        self._queue: queue.Queue[Job | None] = queue.Queue()  # bounded by submit (essential jobs go past)
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition()
         self._pending = 0
@@ -41,18 +45,18 @@ class Lane:
             self._thread.start()
         return self
 
-    def submit(self, job: Job) -> bool:
-        """Queue ``job``; False when the lane is stopped or its queue is full."""
+    def submit(self, job: Job, *, essential: bool = False) -> bool:
+        """Queue ``job``; False when the lane is stopped, or its queue is full and the job is not
+        ``essential`` (essential jobs are queued past the bound)."""
         if self._thread is None or self._stopping:
             return False
-        with self._idle:
-            self._pending += 1
-        try:
+        with self._lock:
+            if not essential and self._queue.qsize() >= self._maxsize:
+                log.error("lane %s: queue full, work refused", self.name)
+                return False
+            with self._idle:
+                self._pending += 1
             self._queue.put_nowait(job)
-        except queue.Full:
-            self._done()
-            log.error("lane %s: queue full, work refused", self.name)
-            return False
         return True
 
     def wait_idle(self, timeout: float) -> bool:
@@ -70,10 +74,7 @@ class Lane:
         if thread is None:
             return True
         self._stopping = True
-        try:
-            self._queue.put(None, timeout=timeout)
-        except queue.Full:
-            log.error("lane %s: could not queue the stop marker", self.name)
+        self._queue.put_nowait(None)
         thread.join(timeout)
         self._thread = None
         return not thread.is_alive()

@@ -49,6 +49,22 @@ def test_a_full_lane_refuses_instead_of_growing() -> None:
     lane.stop()
 
 
+def test_a_full_lane_still_takes_the_wipe_and_runs_it_in_order() -> None:
+    """A stuck device's lane is full; the session's end must still wipe it, after what was queued."""
+    lane = Lane("stuck", maxsize=2).start()
+    taken, release, ran = threading.Event(), threading.Event(), []
+    assert lane.submit(lambda: (taken.set(), release.wait()))
+    assert taken.wait(10)                                   # the thread holds it: the queue is empty
+    queued = [lane.submit(lambda n=n: ran.append(n)) for n in range(4)]
+    assert queued.count(False) == 2                         # the bound holds for ordinary work
+    assert lane.submit(lambda: ran.append("wipe"), essential=True)
+    assert not lane.submit(lambda: ran.append("late"))      # still full
+    release.set()
+    assert lane.wait_idle(10)
+    assert ran == [0, 1, "wipe"]
+    lane.stop()
+
+
 def test_a_failing_job_does_not_end_the_lane() -> None:
     lane = Lane("f").start()
     done = threading.Event()
