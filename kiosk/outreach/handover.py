@@ -22,7 +22,7 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from drivers.payment.crashpoint import crash_point
 from kiosk.outreach.errors import OutreachError
@@ -158,7 +158,7 @@ def seal_batch_file(station: StationParts, batch_id: str, supervisor_id: str, pi
     crash_point("outreach.seal.file_written")
     digest = hashlib.sha256(data).hexdigest()
     store.mark_sealed(batch_id, supervisor.officer_id, file_name=path.name, file_sha256=digest, entries=listed)
-    counts = manifest_batch["counts"]
+    counts = cast(dict[str, int], manifest_batch["counts"])
     log.info("outreach: batch %s sealed by %s: %d filed, %d refused, %d not served", batch_id,
              supervisor.officer_id, counts["filed"], counts["refused"], counts["not_served"])
     return SealedBatch(batch_id, path, digest, len(data), counts["filed"], counts["refused"], counts["not_served"],

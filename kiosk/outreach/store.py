@@ -453,8 +453,8 @@ class StationStore:
         return added, problems
 
     def _roster_row(self, row: sqlite3.Row) -> RosterRow:
-        person = (self._cipher.open(row["person"], f"roster:{row['id']}") if row["person"] is not None
-                  else {"name": "", "id_number": "", "phone": None})
+        person: dict[str, Any] = (self._cipher.open(row["person"], f"roster:{row['id']}")
+                                  if row["person"] is not None else {"name": "", "id_number": "", "phone": None})
         note = self._cipher.open(row["note"], f"roster:{row['id']}:note") if row["note"] is not None else ""
         return RosterRow(row["id"], row["batch_id"], row["position"], person["name"], person["id_number"],
                          person["phone"], row["source"], row["state"], row["reason"], note, row["application_no"],
