@@ -3,8 +3,9 @@
 The host opens the printed ``/dev/pts/N`` path (or the stable ``link`` path, as a udev rule would
 give) with an ordinary :class:`serial.Serial`. ``pace_baud`` makes the device side emit bytes no
 faster than the line rate, so timings over the pty look like a real cable (10 bits per byte, 8N1).
-Unplugging closes the pty, so the host's reads fail with EIO exactly as for a vanished USB adapter;
-replugging opens a new pty and repoints ``link``.
+Unplugging closes the pty, so the host's reads fail with EIO exactly as for a vanished USB adapter,
+and removes ``link`` (reopening fails: no such device); replugging opens a new pty and points
+``link`` at it.
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ class PtyServer:
                 self._open_pty()
         else:
             self._close_pty()
+            if self.link is not None:
+                # As udev removes /dev/ttyUSB0 when the adapter vanishes. Left in place, the link
+                # would name a freed /dev/pts/N that the kernel hands to the next pty opened on the
+                # machine (another simulator, another test): the host would talk to a stranger.
+                with contextlib.suppress(FileNotFoundError):
+                    self.link.unlink()
         os.write(self._wake_w, b"x")
 
     def close(self) -> None:

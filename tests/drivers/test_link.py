@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import serial
 
 import drivers.sim
 from drivers.contract import OFFLINE, OK, HealthChanged
@@ -107,6 +108,22 @@ def test_vanished_port_is_reported_and_recovered(transport: str, pty_echo, recor
     assert recorder.wait_for(Echoed).payload == b"after"
     assert link.opened == 2
     link.close()
+
+
+def test_an_unplugged_pty_takes_its_link_away_and_replugging_brings_a_new_one(tmp_path: Path) -> None:
+    """The kernel reuses a freed /dev/pts/N for the next pty anyone opens: a link left pointing at
+    it after unplugging would connect the host to a stranger (seen as a flaky crash test under load)."""
+    sim = EchoSimulator()
+    link = tmp_path / "echo"
+    with PtyServer(sim, link=link) as server:
+        first = server.path
+        assert link.resolve() == Path(first)
+        sim.unplug()
+        assert not link.exists() and not link.is_symlink()
+        sim.replug()
+        assert link.is_symlink() and link.resolve() == Path(server.path)
+        serial.Serial(str(link), timeout=0).close()  # the host can open it again
+    sim.close()
 
 
 def test_port_missing_at_start_is_retried_until_it_appears(tmp_path: Path, recorder) -> None:
