@@ -72,11 +72,13 @@ def assemble(config: KioskConfig, window: Any = None) -> AssembledKiosk:
     ``ImportError`` when Kivy cannot be loaded and :class:`KioskStartError` for anything else."""
     from kiosk import regions
     from kiosk.runtime import PostRelay, build_runtime
+    from kiosk.services.memory import limit_arenas
     from kiosk.services.service_events import ExitRequested
     from kiosk.session import Session
     from kiosk.ui.bootstrap import WindowSettings, configure_kivy
     from kiosk.voice.build import build_voice
 
+    limit_arenas()  # before any of the kiosk's threads exists (kiosk/services/memory.py)
     configure_kivy(window or WindowSettings(fullscreen=config.ui.fullscreen, multisamples=config.ui.multisamples))
     from kiosk.ui.app import KioskApp
 
