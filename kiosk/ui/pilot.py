@@ -43,10 +43,15 @@ class Pilot:
 
     # -- time --------------------------------------------------------------------------------------
 
-    def pause(self, frames: int = 2) -> None:
-        """Let ``frames`` frames run (clock, input, drawing)."""
+    def pause(self, frames: int = 2, redraw: bool = False) -> None:
+        """Let ``frames`` frames run (clock, input, and drawing where something changed).
+
+        Kivy draws a frame only when a canvas asked for it, as on the kiosk; forcing a redraw of
+        every frame (``redraw=True``) costs 18-40 ms of software GL each and was half the UI
+        suite's CPU time, spent on frames nobody looks at. A screenshot forces one."""
         for _ in range(frames):
-            Window.canvas.ask_update()
+            if redraw:
+                Window.canvas.ask_update()
             EventLoop.idle()
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
@@ -167,7 +172,7 @@ class Pilot:
 
     def screenshot(self, path: Path) -> Path:
         """Save what is on the Window now as ``path`` (PNG)."""
-        self.pause(2)
+        self.pause(2, redraw=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         written = Path(Window.screenshot(name=str(path)))
         written.replace(path)
