@@ -134,6 +134,15 @@ class Walk:
         spinner.text = next((w for w in words if getattr(spinner, "code", "") == code), spinner.text)
         spinner.code = code
 
+    def wait_preview(self) -> None:
+        """The live picture with its words is on the screen (the first analysis loads the detector)."""
+        deadline = time.monotonic() + TIMEOUT
+        while self.app.page.texture is None or not self.app.page.guidance.text:
+            if time.monotonic() > deadline:
+                raise AssertionError("no camera preview within the timeout")
+            self.pump(1)
+        self.pump(2)
+
     def lay_card(self, chip: Any, card: Any) -> None:
         """The applicant lays their card (the one before is taken off and the reader sees it go)."""
         if chip.card is not None:
@@ -258,8 +267,7 @@ def walk(work: Path, out: Path | None) -> WalkResult:
             w.press("next")
             w.expect("photo")
             if n == 1:
-                w.settle()
-                w.pump(10)
+                w.wait_preview()
                 w.shot("photo-live")
             w.press("take")
             w.expect("photo")

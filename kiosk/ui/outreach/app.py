@@ -59,6 +59,10 @@ def colour(name: str) -> list[float]:
     return hex_colour(NORMAL[name])
 
 
+def yuan(fen: int) -> str:
+    return "¥" + format_yuan(fen)
+
+
 def N_(text: str) -> str:  # marks a msgid for extraction (kiosk.i18n.extract)
     return text
 
@@ -81,6 +85,16 @@ PROBLEMS = {"missing_field": N_("a field is missing"), "bad_checksum": N_("ID nu
             "id_number_as_number": N_("ID number saved as a number (spreadsheet)"), "bad_name": N_("bad name"),
             "bad_phone": N_("bad phone number"), "duplicate": N_("twice in the file"),
             "already_on_roster": N_("already on the roster")}
+
+
+class Msg:
+    """A message kept as its msgid and fields, so a language switch translates it again."""
+
+    def __init__(self, msgid: str, /, **fields: Any) -> None:
+        self.msgid, self.fields = msgid, fields
+
+    def render(self, app: OutreachApp) -> str:
+        return app.tr(self.msgid, **self.fields) if self.msgid else ""
 
 
 @dataclass
@@ -112,7 +126,7 @@ class Page(Screen):
         self.app = app
         self.named: dict[str, Any] = {}
         self.kept: dict[str, Any] = {}
-        self.message = ""
+        self.message: Msg | str = ""
         self.message_ok = False
 
     # -- building blocks ----------------------------------------------------------------------------
@@ -153,6 +167,7 @@ class Page(Screen):
         err = Label(text=self.tr(ERRORS.get(error, error)) if error else "", font_size=SMALL, color=colour("danger"),
                     size_hint_x=None, width=220, halign="left", valign="middle")
         err.bind(size=lambda w, v: setattr(w, "text_size", v))
+        box.bind(text=lambda *_: setattr(err, "text", ""))
         row.add_widget(err)
         return row
 
@@ -219,8 +234,11 @@ class Page(Screen):
         header.add_widget(lang)
         root.add_widget(header)
         note = self.app.busy_text if self.app.busy else self.message
-        root.add_widget(self.label(note, colour_name="success" if self.message_ok or self.app.busy else "danger",
+        note = note.render(self.app) if isinstance(note, Msg) else note
+        line = BoxLayout(size_hint_y=None, height=34, padding=(40, 0))
+        line.add_widget(self.label(note, colour_name="success" if self.message_ok or self.app.busy else "danger",
                                    height=34, size=BODY))
+        root.add_widget(line)
         body = BoxLayout(orientation="vertical", padding=(40, 4), spacing=8)
         self.build(body)
         root.add_widget(body)
@@ -229,7 +247,7 @@ class Page(Screen):
         root.add_widget(footer)
         self.add_widget(root)
 
-    def say(self, text: str, ok: bool = False) -> None:
+    def say(self, text: Msg | str, ok: bool = False) -> None:
         self.message, self.message_ok = text, ok
         self.refresh()
 
@@ -237,16 +255,16 @@ class Page(Screen):
         """A refusal from the station or a device, in words."""
         if isinstance(exc, InvalidFields):
             self.errors = dict(exc.errors)
-            self.say(self.tr("Please correct the fields marked."))
+            self.say(Msg("Please correct the fields marked."))
         elif isinstance(exc, NotEligible):
-            self.say(self.tr("Not eligible: {reason}", reason=exc.refusal.reason.get(self.app.lang)))
+            self.say(Msg("Not eligible: {reason}", reason=exc.refusal.reason.get(self.app.lang)))
         elif isinstance(exc, OutreachError):
-            self.say(self.tr(ERRORS[exc.code]) if exc.code in ERRORS else str(exc))
+            self.say(Msg(ERRORS[exc.code]) if exc.code in ERRORS else str(exc))
         elif isinstance(exc, TimeoutError):
-            self.say(self.tr("Nothing happened in time. Try again."))
+            self.say(Msg("Nothing happened in time. Try again."))
         else:
             log.warning("outreach: %s failed: %s", self.name, type(exc).__name__)
-            self.say(self.tr("That did not work: {error}", error=type(exc).__name__))
+            self.say(Msg("That did not work: {error}", error=type(exc).__name__))
 
     def build(self, body: BoxLayout) -> None:
         raise NotImplementedError
@@ -285,10 +303,10 @@ class SignInPage(Page):
                 self.app.officer = result.officer
                 self.app.show_batches()
             elif result.verdict == "locked":
-                self.say(self.tr("Locked for {minutes} min after too many wrong PINs.",
+                self.say(Msg("Locked for {minutes} min after too many wrong PINs.",
                                 minutes=max(1, round(result.locked_for / 60))))
             else:
-                self.say(self.tr("Wrong officer id or PIN ({left} tries left).", left=result.attempts_left))
+                self.say(Msg("Wrong officer id or PIN ({left} tries left).", left=result.attempts_left))
 
         self.app.work(lambda: self.app.station.desk.sign_in(officer_id, pin), done, self.failed)
 
@@ -393,7 +411,7 @@ class NewBatchPage(Page):
         path = Path(v["roster"]).expanduser() if v["roster"] else None
         if path is not None and not path.is_file():
             self.errors = {"roster": "invalid"}
-            self.say(self.tr("No such file: {path}", path=str(path)))
+            self.say(Msg("No such file: {path}", path=str(path)))
             return
         details = BatchDetails(v["name"], v["organiser_name"], v["organiser_phone"], ItemChoice(v["service"]),
                                destination=v["destination"], purpose=v["purpose"], occupation="student")
@@ -412,11 +430,11 @@ class NewBatchPage(Page):
             if isinstance(result, str):
                 self.app.open_batch(result)
             elif isinstance(result, tuple):
-                self.message = self.tr("The roster file could not be read: {error}", error=result[1])
+                self.message = Msg("The roster file could not be read: {error}", error=result[1])
                 self.app.open_batch(result[0])
             else:
                 self.imported = result
-                self.say(self.tr("Batch created."), ok=True)
+                self.say(Msg("Batch created."), ok=True)
 
         self.app.work(job, done, self.failed)
 
@@ -476,7 +494,7 @@ class RosterPage(Page):
         batch_id = view.batch.batch_id
 
         def done(outcome: Any) -> None:
-            self.app.reload_roster(self.tr("Group payment: {status}", status=self.tr(PAY_STATUS.get(
+            self.app.reload_roster(Msg("Group payment: {status}", status=self.tr(PAY_STATUS.get(
                 outcome.status, outcome.status))), ok=outcome.status == "paid")
 
         self.app.work(lambda: station.pay_group(officer, batch_id), done, self.failed,
@@ -584,7 +602,7 @@ class ReadCardPage(Page):
                 row_id = station.add_walk_in(officer, batch_id, person).row_id
             return station.refuse(officer, batch_id, row_id, reason, note)
 
-        self.app.work(job, lambda row: self.app.reload_roster(self.tr("Refused."), ok=True), self.failed)
+        self.app.work(job, lambda row: self.app.reload_roster(Msg("Refused."), ok=True), self.failed)
 
     def proceed(self) -> None:
         self.message = ""
@@ -649,10 +667,10 @@ class DetailsPage(Page):
         a = self.app.applicant
         self.errors = {k: "required" for k in ("mobile", "emergency_name", "emergency_phone") if not getattr(a, k)}
         if self.errors:
-            self.say(self.tr("Please correct the fields marked."))
+            self.say(Msg("Please correct the fields marked."))
             return
         if a.match is not None and a.match.needs_guardian and a.guardian is None:
-            self.say(self.tr("Read the guardian's card first."))
+            self.say(Msg("Read the guardian's card first."))
             return
         self.message = ""
         self.app.go("photo")
@@ -660,6 +678,7 @@ class DetailsPage(Page):
 
 class PhotoPage(Page):
     title = N_("Photo")
+    texture: Texture | None = None
 
     def on_pre_enter(self, *args: Any) -> None:
         self.texture: Texture | None = None
@@ -674,7 +693,9 @@ class PhotoPage(Page):
 
     def build(self, body: BoxLayout) -> None:
         row = BoxLayout(spacing=24)
-        self.picture = Image(fit_mode="contain")
+        self.picture = Image(fit_mode="contain", color=(1, 1, 1, 1) if self.texture is not None else colour("line"))
+        if self.texture is not None:
+            self.picture.texture = self.texture
         row.add_widget(self.picture)
         side = BoxLayout(orientation="vertical", size_hint_x=0.45, spacing=6)
         taken = self.app.applicant.photo is not None
@@ -717,6 +738,7 @@ class PhotoPage(Page):
             self.texture = Texture.create(size=(width, height), colorfmt="bgr")
             self.texture.flip_vertical()
         self.texture.blit_buffer(image.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
+        self.picture.color = (1, 1, 1, 1)
         self.picture.texture = None
         self.picture.texture = self.texture
 
@@ -736,7 +758,7 @@ class PhotoPage(Page):
 
         def done(jpeg: bytes) -> None:
             self.app.applicant.photo = jpeg
-            self.say(self.tr("Photo taken."), ok=True)
+            self.say(Msg("Photo taken."), ok=True)
 
         self.app.work(self.app.desk.take_photo, done, self.failed, busy=self.tr("Taking the photo..."))
 
@@ -756,16 +778,16 @@ class ReviewPage(Page):
                  (self.tr("Destination"), details.destination if details is not None else ""),
                  (self.tr("Mobile phone"), a.mobile),
                  (self.tr("Emergency contact"), f"{a.emergency_name}  {a.emergency_phone}"),
-                 (self.tr("Fee"), format_yuan(fee))]
+                 (self.tr("Fee"), yuan(fee))]
         if a.guardian is not None:
             lines.append((self.tr("Guardian"), a.guardian.name))
-        grid = GridLayout(cols=2, size_hint_y=None, spacing=(16, 0), row_default_height=36, row_force_default=True,
-                          cols_minimum={0: 260})
-        grid.bind(minimum_height=grid.setter("height"))
         for caption, text in lines:
-            grid.add_widget(self.label(caption, colour_name="muted", height=36))
-            grid.add_widget(self.label(text, height=36))
-        body.add_widget(grid)
+            line = BoxLayout(size_hint_y=None, height=36, spacing=16)
+            cap = self.label(caption, colour_name="muted", height=36)
+            cap.size_hint_x, cap.width = None, 260
+            line.add_widget(cap)
+            line.add_widget(self.label(text, height=36))
+            body.add_widget(line)
         body.add_widget(self.label(station.catalogue.consent_text.get(lang), size=SMALL, height=60))
         consent = BoxLayout(size_hint_y=None, height=ROW)
         box = CheckBox(active=a.consent, size_hint_x=None, width=48, color=colour("primary"))
@@ -790,7 +812,7 @@ class ReviewPage(Page):
         assert a.match is not None and a.row_id is not None and officer is not None
         a.payment_mode = self.value("payment_mode") or "pos"
         if not a.consent:
-            self.say(self.tr("The applicant has not given consent."))
+            self.say(Msg("The applicant has not given consent."))
             return
         guardian = Guardian(a.guardian, a.relationship) if a.guardian is not None else None
         person, row_id = a.match.person, a.row_id
@@ -825,7 +847,7 @@ class PayPage(Page):
         assert filed is not None
         body.add_widget(self.label(self.tr("Application {number}", number=filed.application_no), size=TITLE, bold=True,
                                    height=56))
-        body.add_widget(self.label(self.tr("Fee: {amount}", amount=format_yuan(filed.fees.total_fen)), size=TITLE,
+        body.add_widget(self.label(self.tr("Fee: {amount}", amount=yuan(filed.fees.total_fen)), size=TITLE,
                                    height=56))
         body.add_widget(self.label(self.tr("The applicant pays on the card terminal."), colour_name="muted"))
         if self.prompt:
@@ -870,7 +892,7 @@ class PayPage(Page):
         station, officer, filed = self.app.station, self.app.officer, self.app.applicant.filed
         assert officer is not None and filed is not None
         self.app.work(lambda: station.abandon_payment(officer, filed.application_no),
-                      lambda _r: self.app.reload_roster(self.tr("Dropped: the person is pending again.")), self.failed)
+                      lambda _r: self.app.reload_roster(Msg("Dropped: the person is pending again.")), self.failed)
 
 
 class DonePage(Page):
@@ -884,7 +906,7 @@ class DonePage(Page):
                                    bold=True, colour_name="success", height=60))
         how = (self.tr("Paid on the card terminal.") if filed.payment_mode == "pos"
                else self.tr("Group payment: paid by organiser."))
-        body.add_widget(self.label(f"{self.tr('Fee: {amount}', amount=format_yuan(filed.fees.total_fen))}   {how}"))
+        body.add_widget(self.label(f"{self.tr('Fee: {amount}', amount=yuan(filed.fees.total_fen))}   {how}"))
         body.add_widget(self.label(self.tr("Ready from {date}.", date=filed.expected_ready.isoformat())))
         printed = {None: self.tr("Printing the receipt..."),
                    True: self.tr("Receipt printed: hand it to the applicant."),
@@ -925,7 +947,7 @@ class SealPage(Page):
 
         def done(sealed: Any) -> None:
             self.message = ""
-            self.app.reload_roster(self.tr("Sealed: {filed} filed, {refused} refused.", filed=sealed.filed,
+            self.app.reload_roster(Msg("Sealed: {filed} filed, {refused} refused.", filed=sealed.filed,
                                           refused=sealed.refused), ok=True, then="export")
 
         self.app.work(lambda: station.seal(batch_id, supervisor, pin), done, self.failed, busy=self.tr("Sealing..."))
@@ -935,7 +957,7 @@ class ExportPage(Page):
     title = N_("Export and sync")
 
     def on_pre_enter(self, *args: Any) -> None:
-        self.done_lines: list[str] = []
+        self.done_lines: list[Msg] = []
         super().on_pre_enter(*args)
 
     def build(self, body: BoxLayout) -> None:
@@ -943,7 +965,7 @@ class ExportPage(Page):
                                    height=50))
         body.add_widget(self.field("directory", self.tr("Folder (USB stick)"), self.app.export_dir))
         for text in self.done_lines:
-            body.add_widget(self.label(text, colour_name="success"))
+            body.add_widget(self.label(text.render(self.app), colour_name="success"))
         body.add_widget(self.spacer())
 
     def footer(self, footer: BoxLayout) -> None:
@@ -960,8 +982,8 @@ class ExportPage(Page):
         self.app.export_dir = str(directory)
 
         def done(path: Path) -> None:
-            self.done_lines.append(self.tr("Written: {path}", path=str(path)))
-            self.say(self.tr("Exported."), ok=True)
+            self.done_lines.append(Msg("Written: {path}", path=str(path)))
+            self.say(Msg("Exported."), ok=True)
 
         self.app.work(lambda: station.export(officer, batch_id, directory), done, self.failed,
                       busy=self.tr("Writing..."))
@@ -978,7 +1000,7 @@ class ExportPage(Page):
                                              font=config.ui.font))
 
         def done(path: Path) -> None:
-            self.done_lines.append(self.tr("Written: {path}", path=str(path)))
+            self.done_lines.append(Msg("Written: {path}", path=str(path)))
             self.say("", ok=True)
 
         self.app.work(job, done, self.failed, busy=self.tr("Writing..."))
@@ -995,9 +1017,9 @@ class ExportPage(Page):
             return station.sync(api, batch_id)
 
         def done(report: Any) -> None:
-            text = self.tr("Sync: {sent} sent, {remaining} to send.", sent=report.sent, remaining=report.remaining)
+            text = Msg("Sync: {sent} sent, {remaining} to send.", sent=report.sent, remaining=report.remaining)
             self.done_lines.append(text)
-            self.say("" if report.error is None else self.tr("Sync stopped: {error}", error=report.error),
+            self.say("" if report.error is None else Msg("Sync stopped: {error}", error=report.error),
                      ok=report.error is None)
 
         self.app.work(job, done, self.failed, busy=self.tr("Sending..."))
@@ -1131,7 +1153,7 @@ class OutreachApp(App):
         self.batch_id = batch_id
         self.reload_roster("")
 
-    def reload_roster(self, message: str, ok: bool = False, then: str = "roster") -> None:
+    def reload_roster(self, message: Msg | str, ok: bool = False, then: str = "roster") -> None:
         station, batch_id = self.station, self.batch_id
 
         def done(view: Any) -> None:
