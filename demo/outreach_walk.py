@@ -82,6 +82,7 @@ class Walk:
     def __init__(self, app: Any, out: Path | None, clock: OfficerClock) -> None:
         self.app, self.out, self.clock = app, out, clock
         self.shots: list[Path] = []
+        self.waits: list[tuple[str, float]] = []
 
     # -- driving ----------------------------------------------------------------------------------
 
@@ -104,6 +105,7 @@ class Walk:
             self.pump(1)
         self.clock.machine += time.perf_counter() - started
         self.pump(2)
+        self.waits.append((self.app.sm.current, time.perf_counter() - started))
 
     def expect(self, name: str) -> None:
         if self.app.sm.current != name:
@@ -337,8 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("var/demo/outreach/screens"))
     parser.add_argument("--no-shots", action="store_true")
+    parser.add_argument("--work", type=Path, help="the station's data (default: a new temporary directory)")
+    parser.add_argument("--summary", type=Path, help="write the figures as JSON here")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="outreach-walk-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="outreach-walk-"))
     result = walk(work, None if args.no_shots else args.out)
     summary = result.summary()
     for a in summary["applicants"]:
@@ -346,8 +350,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"officer-visible seconds per filed applicant: {summary['officer_visible_s_per_filed_applicant']:.1f} s "
           f"(target 90 s); machine {summary['machine_s_per_filed_applicant']:.1f} s of it")
     print(f"{len(result.shots)} screenshots in {args.out}; batch file exported to {result.export_path}")
+    text = json.dumps(summary, indent=2, ensure_ascii=False)
     if not args.no_shots:
-        (args.out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+        (args.out / "summary.json").write_text(text, encoding="utf-8")
+    if args.summary:
+        args.summary.write_text(text, encoding="utf-8")
     return 0
 
 

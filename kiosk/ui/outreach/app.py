@@ -286,7 +286,7 @@ class SignInPage(Page):
         body.add_widget(self.label(self.tr("Officer sign-in. Every action is recorded under your id."), size=TITLE,
                                    height=70))
         body.add_widget(self.field("officer_id", self.tr("Officer id")))
-        body.add_widget(self.field("pin", self.tr("PIN"), password=True))
+        body.add_widget(self.field("pin", self.tr("Officer PIN"), password=True))
         body.add_widget(self.spacer())
 
     def footer(self, footer: BoxLayout) -> None:
@@ -303,9 +303,11 @@ class SignInPage(Page):
                 self.app.officer = result.officer
                 self.app.show_batches()
             elif result.verdict == "locked":
+                self.named["pin"].text = ""
                 self.say(Msg("Locked for {minutes} min after too many wrong PINs.",
                                 minutes=max(1, round(result.locked_for / 60))))
             else:
+                self.named["pin"].text = ""
                 self.say(Msg("Wrong officer id or PIN ({left} tries left).", left=result.attempts_left))
 
         self.app.work(lambda: self.app.station.desk.sign_in(officer_id, pin), done, self.failed)
@@ -345,7 +347,8 @@ class NewBatchPage(Page):
     def on_pre_enter(self, *args: Any) -> None:
         self.errors: dict[str, str] = {}
         self.values = {"name": "", "organiser_name": "", "organiser_phone": "", "service": "passport",
-                       "destination": "", "purpose": "", "roster": ""}
+                       "destination": "",
+                       "purpose": next((p.code for p in self.app.station.catalogue.purposes), ""), "roster": ""}
         self.imported: Any = None
         super().on_pre_enter(*args)
 
@@ -709,6 +712,9 @@ class PhotoPage(Page):
         body.add_widget(row)
         if taken:
             self.show_jpeg(self.app.applicant.photo)
+        else:  # a rebuild (language switch) shows the latest frame and its words at once
+            self.seq = -1
+            self.update(0)
 
     def footer(self, footer: BoxLayout) -> None:
         footer.add_widget(self.button("back", self.tr("Back"), lambda: self.app.go("details"), width=200))
@@ -933,7 +939,7 @@ class SealPage(Page):
                                               pending=c["pending"] + c["awaiting_payment"]), height=60))
         body.add_widget(self.label(self.tr("The supervisor signs in to seal:"), bold=True))
         body.add_widget(self.field("supervisor_id", self.tr("Supervisor id")))
-        body.add_widget(self.field("pin", self.tr("PIN"), password=True))
+        body.add_widget(self.field("pin", self.tr("Officer PIN"), password=True))
         body.add_widget(self.spacer())
 
     def footer(self, footer: BoxLayout) -> None:
