@@ -79,7 +79,7 @@ ERRORS = {
     "not_this_person": N_("The card is not this roster person's card."),
 }
 STATES = {"pending": N_("Pending"), "awaiting_payment": N_("Awaiting payment"), "filed": N_("Filed"),
-          "refused": N_("Refused"), "open": N_("Open"), "sealed": N_("Sealed"), "handed_over": N_("Handed over")}
+          "refused": N_("Refused"), "open": N_("In progress"), "sealed": N_("Sealed"), "handed_over": N_("Handed over")}
 PROBLEMS = {"missing_field": N_("a field is missing"), "bad_checksum": N_("ID number check digit is wrong"),
             "invalid_id_number": N_("not a valid ID number"),
             "id_number_as_number": N_("ID number saved as a number (spreadsheet)"), "bad_name": N_("bad name"),
@@ -94,7 +94,8 @@ class Msg:
         self.msgid, self.fields = msgid, fields
 
     def render(self, app: OutreachApp) -> str:
-        return app.tr(self.msgid, **self.fields) if self.msgid else ""
+        fields = {k: v.render(app) if isinstance(v, Msg) else v for k, v in self.fields.items()}
+        return app.tr(self.msgid, **fields) if self.msgid else ""
 
 
 @dataclass
@@ -497,7 +498,7 @@ class RosterPage(Page):
         batch_id = view.batch.batch_id
 
         def done(outcome: Any) -> None:
-            self.app.reload_roster(Msg("Group payment: {status}", status=self.tr(PAY_STATUS.get(
+            self.app.reload_roster(Msg("Group payment: {status}", status=Msg(PAY_STATUS.get(
                 outcome.status, outcome.status))), ok=outcome.status == "paid")
 
         self.app.work(lambda: station.pay_group(officer, batch_id), done, self.failed,
