@@ -14,6 +14,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -328,7 +329,7 @@ class BatchesPage(Page):
             grid.add_widget(self.label(self.tr(STATES.get(batch.state, batch.state))))
             grid.add_widget(self.label(f"{counts['filed']} / {counts['refused']} / "
                                        f"{counts['pending'] + counts['awaiting_payment']}"))
-            grid.add_widget(self.button(f"open_{n}", self.tr("Open"), lambda b=batch.batch_id: self.app.open_batch(b)))
+            grid.add_widget(self.button(f"open_{n}", self.tr("Open"), partial(self.app.open_batch, batch.batch_id)))
         if not self.app.batch_list:
             grid.add_widget(self.label(self.tr("No batches yet.")))
         scroll = ScrollView()
@@ -711,8 +712,9 @@ class PhotoPage(Page):
         side.add_widget(Label())
         row.add_widget(side)
         body.add_widget(row)
-        if taken:
-            self.show_jpeg(self.app.applicant.photo)
+        photo = self.app.applicant.photo
+        if photo is not None:
+            self.show_jpeg(photo)
         else:  # a rebuild (language switch) shows the latest frame and its words at once
             self.seq = -1
             self.update(0)

@@ -132,6 +132,7 @@ class Desk:
         from drivers.printer.protocol import (
             Alignment,
             ChineseMode,
+            Command,
             Cut,
             Feed,
             Initialise,
@@ -146,7 +147,7 @@ class Desk:
         from kiosk.domain.fees import format_yuan
 
         section = self.config.devices.printer
-        job = [Initialise(), ChineseMode(True), Alignment("center"),
+        job: list[Command] = [Initialise(), ChineseMode(True), Alignment("center"),
                Text(printable("出入境外展受理回执") + "\nOutreach receipt\n"),
                Text(f"{filed.application_no}\n"),
                Text(printable(f"费用 Fee: {format_yuan(filed.fees.total_fen)}") + "\n"),
