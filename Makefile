@@ -23,10 +23,11 @@ TEST_DEBS := $(RUNTIME_DEBS) xvfb postgresql chromium
 # Environment for running Kivy without a display (offscreen EGL); unset SDL_VIDEODRIVER for a screen.
 HEADLESS_ENV := KIVY_NO_ARGS=1 KIVY_CLIPBOARD=sdl2 KIVY_WINDOW=sdl2 SDL_VIDEODRIVER=offscreen
 
-.PHONY: demo test test-stress lint typecheck bench voice venv debs-runtime debs-test clean help
+.PHONY: demo outreach-demo test test-stress lint typecheck bench voice venv debs-runtime debs-test clean help
 
 help:
 	@echo "make demo   - central service, device simulators and the kiosk (offscreen without a display)"
+	@echo "make outreach-demo - the outreach station's screens walked through a day offscreen, screenshots in var/demo/outreach/screens"
 	@echo "make test   - the whole test suite (UI tests offscreen)"
 	@echo "make test-stress - the suite under CPU load, in random order (RUNS=3 for three runs)"
 	@echo "make lint   - ruff and mypy"
@@ -57,6 +58,9 @@ venv: debs-runtime $(STAMP)
 
 demo: debs-runtime $(STAMP)
 	@if [ -z "$$DISPLAY" ]; then export $(HEADLESS_ENV); fi; $(PY) demo/run.py
+
+outreach-demo: debs-runtime $(STAMP)
+	@export $(HEADLESS_ENV); unset DISPLAY; $(PY) demo/outreach_walk.py --out var/demo/outreach/screens
 
 test: debs-test $(STAMP)
 	@$(PY) tools/run_tests.py

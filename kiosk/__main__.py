@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="layer config/simulated.ini: every device on its simulator")
     parser.add_argument("--windowed", action="store_true", help="a window instead of fullscreen (development)")
     parser.add_argument("--check-config", action="store_true", help="check the configuration and exit")
+    parser.add_argument("--outreach", action="store_true",
+                        help="the outreach station's officer screens (config [outreach]; docs/outreach.md)")
     return parser
 
 
@@ -50,7 +52,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.check_config:
         print("configuration OK: " + ", ".join(str(p) for p in config.sources))
         return 0
+    if args.outreach:
+        return run_outreach(config, windowed=args.windowed)
     return run(config)
+
+
+def run_outreach(config: KioskConfig, *, windowed: bool = True) -> int:
+    """The outreach station: an officer's laptop, windowed 1366x768 unless ``[ui] fullscreen`` and
+    not ``--windowed`` (kiosk/ui/outreach)."""
+    from kiosk.ui.bootstrap import WindowSettings, configure_kivy
+
+    try:
+        configure_kivy(WindowSettings(fullscreen=config.ui.fullscreen and not windowed, size=(1366, 768),
+                                      multisamples=config.ui.multisamples))
+        from kiosk.ui.outreach.app import run as run_screens
+    except ImportError as exc:
+        print(f"kiosk: the outreach screens cannot be loaded ({exc})", file=sys.stderr)
+        return 1
+    return run_screens(config)
 
 
 @dataclass

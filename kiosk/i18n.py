@@ -179,7 +179,8 @@ _TR_KV = re.compile(r"""\btrf?\(\s*(?P<q>["'])(?P<text>(?:(?!(?P=q))[^\\]|\\.)*)
 
 
 def extract(paths: Iterable[Path]) -> list[str]:
-    """Every string literal passed as the first argument of a ``tr(...)``/``trf(...)`` call, in order."""
+    """Every string literal passed as the first argument of a ``tr(...)``/``trf(...)`` call, in order
+    (also ``N_(...)`` table entries and ``Msg(...)``, the outreach screens' message translated when shown)."""
     found: dict[str, None] = {}
     for path in paths:
         text = path.read_text(encoding="utf-8")
@@ -187,7 +188,7 @@ def extract(paths: Iterable[Path]) -> list[str]:
             for node in ast.walk(ast.parse(text, str(path))):
                 if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
                         and isinstance(node.args[0].value, str)
-                        and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("tr", "trf", "N_")):
+                        and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("tr", "trf", "N_", "Msg")):
                     found[node.args[0].value] = None
         else:
             for match in _TR_KV.finditer(text):
