@@ -43,6 +43,7 @@ from kiosk.outreach.reasons import OFFICER_REASONS, reason_text
 from kiosk.outreach.roster import RosterFileError
 from kiosk.outreach.service import ApplicantDetails, CardMatch, FiledApplication
 from kiosk.outreach.store import BatchDetails, Officer
+from kiosk.photo import PhotoRejected
 from kiosk.ui.fonts import find_cjk_font, register_default_font
 from kiosk.ui.theme import NORMAL, hex_colour
 
@@ -264,6 +265,11 @@ class Page(Screen):
             self.say(Msg(ERRORS[exc.code]) if exc.code in ERRORS else str(exc))
         elif isinstance(exc, TimeoutError):
             self.say(Msg("Nothing happened in time. Try again."))
+        elif isinstance(exc, PhotoRejected):  # the filing's re-check: back to the camera for another
+            log.info("outreach: the photo was refused at filing: %s", exc)  # reasons only, no person
+            self.app.applicant.photo = None
+            self.app.go("photo")
+            self.app.page.say(Msg("The photo did not pass the checks when filed. Take it again."))
         else:
             log.warning("outreach: %s failed: %s", self.name, type(exc).__name__)
             self.say(Msg("That did not work: {error}", error=type(exc).__name__))
