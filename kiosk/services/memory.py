@@ -19,25 +19,23 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
 
-def _load_trim() -> Callable[[int], int] | None:
+def _load_libc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        return ctypes.CDLL(name) if name else None
+    except OSError:  # no C library by that name: nothing to trim or tune
         return None
 
 
-_libc: ctypes.CDLL | None = None
-try:
-    _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-except OSError:  # pragma: no cover - no C library by that name: nothing to tune
-    _libc = None
-_trim = _load_trim()
+_libc = _load_libc()
+_trim: Callable[[int], int] | None = getattr(_libc, "malloc_trim", None)  # not glibc (musl, macOS): None
+_mallopt: Callable[[int, int], int] | None = getattr(_libc, "mallopt", None)
 M_ARENA_MAX = -8  # glibc's malloc.h
 DEFAULT_ARENAS = 2
 
@@ -47,15 +45,10 @@ def limit_arenas(arenas: int = DEFAULT_ARENAS) -> bool:
 
     Must run before the threads start: an arena once made is kept. ``MALLOC_ARENA_MAX`` in the
     environment (the systemd unit may set it) wins, so a site can tune it without code."""
-    if _libc is None or not hasattr(_libc, "mallopt"):
+    if _mallopt is None or "MALLOC_ARENA_MAX" in os.environ:  # glibc read the variable at start-up
         return False
-    import os
-
-    wanted = os.environ.get("MALLOC_ARENA_MAX")
-    if wanted is not None:
-        return False  # glibc read it at start-up already
     try:
-        return bool(_libc.mallopt(M_ARENA_MAX, arenas))
+        return bool(_mallopt(M_ARENA_MAX, arenas))
     except OSError:  # pragma: no cover - defensive
         return False
 
