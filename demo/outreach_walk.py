@@ -67,11 +67,13 @@ class WalkResult:
     clock: OfficerClock
     config: Any
     station_dir: Path
+    receipts: list[str]  # the printed pages' transcripts (names and ID numbers masked on paper)
 
     def summary(self) -> dict[str, Any]:
         served = [a for a in self.clock.per_applicant if a["kind"] in ("pos", "group")]
         officer = [a["officer_s"] + a["machine_s"] for a in served]
         return {"batch": self.batch_id, "export": str(self.export_path), "screenshots": len(self.shots),
+                "receipts": self.receipts,
                 "applicants": self.clock.per_applicant,
                 "officer_visible_s_per_filed_applicant": sum(officer) / len(officer) if officer else 0.0,
                 "machine_s_per_filed_applicant": (sum(a["machine_s"] for a in served) / len(served)
@@ -275,22 +277,19 @@ def walk(work: Path, out: Path | None) -> WalkResult:
             w.expect("photo")
             if n == 1:
                 w.shot("photo-taken")
-            w.press("next")
-            w.expect("review")
-            clock.click()  # the consent box
-            app.page.named["consent"].active = True
-            w.pick("payment_mode", mode)
-            w.shot(f"review-{mode}") if n <= 2 else None
-            w.press("file")
-            for _retake in range(3):  # the filing's re-check refused the photo: back to the camera
-                if app.sm.current != "photo":
-                    break
-                w.press("take")
+            for attempt in range(4):  # the filing's re-check may refuse the photo: back to the camera
+                if attempt:
+                    w.press("take")
                 w.press("next")
-                clock.click()
+                w.expect("review")
+                clock.click()  # the consent box
                 app.page.named["consent"].active = True
                 w.pick("payment_mode", mode)
+                if n <= 2 and not attempt:
+                    w.shot(f"review-{mode}")
                 w.press("file")
+                if app.sm.current != "photo":
+                    break
             if mode == "pos":
                 w.expect("pay")
                 w.shot("pay")
@@ -337,8 +336,12 @@ def walk(work: Path, out: Path | None) -> WalkResult:
         w.press("back")
         w.expect("batches")
         w.shot("batches")
+        pages = drivers.sim.instance("printer").wait_for_pages(2, timeout=TIMEOUT)  # the two filed applicants
+        if out is not None:
+            for n, page in enumerate(pages, 1):
+                page.image().save(out / f"receipt-{n}.png")
         return WalkResult(batch_id, exported[0] if exported else None, w.shots, clock, app.config,
-                          work)
+                          work, [page.text for page in pages])
     finally:
         app.stop()
         desk.close()

@@ -93,9 +93,10 @@ class CardPayment:
     paid_at: datetime
     terminal_id: str = ""
     auth_code: str = ""
-    method: Literal["card", "code", "counter"] = "card"
+    method: Literal["card", "code", "counter", "group"] = "card"
     """card; code (``card_number``: the wallet's name and the masked code, ``reference_no``: the
-    wallet's transaction id); counter (not paid yet: the amount is paid in cash at the counter)."""
+    wallet's transaction id); counter (not paid yet: the amount is paid in cash at the counter);
+    group (an outreach batch's organiser pays for the group: ``order_ref`` is the batch id)."""
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "card_payment": ("银行卡支付", "Paid by bank card"),
     "code_payment": ("付款码支付", "Paid by payment code"),
     "counter_payment": ("请到窗口缴费", "To pay at the counter"),
+    "group_payment": ("团体缴费：由组织方支付", "Group payment: paid by the organiser"),
+    "batch": ("批次", "Batch"),
     "counter_note": ("未付款：请持本回执到缴费窗口现金缴费",
                      "Not paid yet: pay in cash at the counter with this receipt"),
     "wallet": ("钱包", "Wallet"),
@@ -530,7 +533,8 @@ def receipt_commands(receipt: ApplicationReceipt, hall: HallHeader, *, paper_wid
     slip.amount(f"{slip.primary('total')} {slip.secondary('total')}", receipt.total_fen, bold=True, size=(2, 2))
     slip.rule()
     pay = receipt.payment
-    title = {"card": "card_payment", "code": "code_payment", "counter": "counter_payment"}[pay.method]
+    title = {"card": "card_payment", "code": "code_payment", "counter": "counter_payment",
+             "group": "group_payment"}[pay.method]
     slip.line(slip.primary(title) + (" " + slip.secondary(title) if slip.wide else ""), bold=True)
     if pay.method == "counter":
         slip.line(slip.primary("counter_note"), bold=True)
@@ -538,6 +542,8 @@ def receipt_commands(receipt: ApplicationReceipt, hall: HallHeader, *, paper_wid
             slip.line(slip.secondary("counter_note"), small=True)
         slip.field("order", receipt.application_no)
         slip.barcode(counter_barcode(receipt.application_no), "counter_scan")
+    elif pay.method == "group":
+        slip.field("batch", pay.order_ref)
     elif pay.method == "code":
         slip.field("wallet", pay.card_number)
         slip.field("txn", pay.reference_no)

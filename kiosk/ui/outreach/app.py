@@ -116,6 +116,7 @@ class Applicant:
     payment_mode: str = "pos"
     filed: FiledApplication | None = None
     paid: bool = False
+    card: Any = None  # the terminal's answer (drivers.payment TxnResult) when paid there, for the receipt
     printed: bool | None = None
 
 
@@ -888,7 +889,7 @@ class PayPage(Page):
 
         def done(outcome: Any) -> None:
             if outcome.status == "paid":
-                self.app.applicant.paid = True
+                self.app.applicant.paid, self.app.applicant.card = True, outcome.result
                 self.message = ""
                 self.app.go("done")
                 self.app.print_receipt()
@@ -1201,7 +1202,9 @@ class OutreachApp(App):
             if self.sm.current == "done":
                 self.page.refresh()
 
-        self.work(lambda: self.desk.print_receipt(filed), done, lambda exc: done(False),
+        assert applicant.match is not None
+        person, card, lang = applicant.match.person, applicant.card, self.lang
+        self.work(lambda: self.desk.print_receipt(filed, person, lang, card), done, lambda exc: done(False),
                   busy=self.tr("Printing the receipt..."))
 
     def sign_out(self) -> None:

@@ -10,12 +10,14 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from drivers.camera.driver import Camera
 from drivers.idcard.driver import CardRead, CardRemoved, IdCardReader, ReaderFault
+from drivers.payment.results import TxnResult
 from kiosk.domain.person import Person
 from kiosk.outreach.photo import PhotoChecker, take_photo
 from kiosk.outreach.service import FiledApplication, OutreachStation, open_store, payments_from_config
@@ -86,9 +88,7 @@ class Desk:
     def forget_cards(self) -> None:
         """Drop reader events already queued (a new applicant starts from an empty reader)."""
         while not self.events.empty():
-            event = self.events.get_nowait()
-            if isinstance(event, CardRemoved):
-                continue
+            self.events.get_nowait()
 
     # -- camera -------------------------------------------------------------------------------------
 
@@ -126,37 +126,42 @@ class Desk:
 
     # -- receipt ------------------------------------------------------------------------------------
 
-    def print_receipt(self, filed: FiledApplication) -> bool:
-        """The applicant's receipt (number, fee, QR to track progress); False if it did not print."""
+    def print_receipt(self, filed: FiledApplication, person: Person, language: str,
+                      card: TxnResult | None = None) -> bool:
+        """The applicant's receipt in the kiosk's own layout (number, fees, how paid, ready date,
+        progress QR); ``card``: the terminal's answer when the applicant paid there. False if it
+        did not print."""
         from drivers.printer.driver import ReceiptPrinter
-        from drivers.printer.protocol import (
-            Alignment,
-            ChineseMode,
-            Command,
-            Cut,
-            Feed,
-            Initialise,
-            QrErrorLevel,
-            QrModel,
-            QrModuleSize,
-            QrPrint,
-            QrStore,
-            Text,
-            printable,
+        from kiosk.services.printing.layouts import (
+            ApplicationReceipt,
+            CardPayment,
+            HallHeader,
+            ReceiptCollection,
+            ReceiptItem,
+            receipt_commands,
         )
-        from kiosk.domain.fees import format_yuan
+        from kiosk.services.printing.receipt_building import slip_language
 
+        now = datetime.now().replace(microsecond=0)
+        total = filed.fees.total_fen
+        if card is not None:
+            payment = CardPayment(total, card.pan_masked, card.trace_no, card.rrn, card.ecr_ref, now,
+                                  terminal_id=card.terminal_id, auth_code=card.auth_code)
+        else:
+            payment = CardPayment(total, "", "", "", filed.batch_id, now, method="group")
+        kiosk = self.config.kiosk
+        hall = HallHeader(kiosk.hall_name_zh, kiosk.hall_name_en, self.config.outreach.station_id)
+        receipt = ApplicationReceipt(
+            application_no=filed.application_no, language=slip_language(language),
+            applicant_name=person.name, id_number=person.document_number,
+            items=tuple(ReceiptItem(line.name.zh, line.name.en, line.amount_fen) for line in filed.fees.lines),
+            payment=payment, collection=ReceiptCollection("pickup"), expected_date=filed.expected_ready,
+            progress_payload=filed.progress_payload, issued_at=now)
         section = self.config.devices.printer
-        job: list[Command] = [Initialise(), ChineseMode(True), Alignment("center"),
-               Text(printable("出入境外展受理回执") + "\nOutreach receipt\n"),
-               Text(f"{filed.application_no}\n"),
-               Text(printable(f"费用 Fee: {format_yuan(filed.fees.total_fen)}") + "\n"),
-               Text(f"{filed.expected_ready.isoformat()}\n"),
-               QrModel(2), QrModuleSize(6), QrErrorLevel("M"), QrStore(filed.progress_payload.encode()), QrPrint(),
-               Feed(3), Cut(partial=True)]
         printer = ReceiptPrinter(section.port, baudrate=section.baudrate)
         try:
             printer.start(wait=5)
+            job = receipt_commands(receipt, hall, paper_width_dots=section.paper_width_dots)
             return bool(printer.print(job).outcome == "printed")
         except Exception:
             log.exception("outreach: the receipt did not print")
